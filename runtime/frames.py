@@ -1,0 +1,53 @@
+"""Cutting text into radio frames: at most ``max_bytes`` UTF-8 bytes each, never splitting a
+character, preferably at a space or newline.  Pure functions, shared by the engine (paging)
+and the transports (chunking)."""
+
+from __future__ import annotations
+
+DEFAULT_FRAME_BYTES = 200
+MIN_FRAME_BYTES = 16
+
+
+def utf8_len(text: str) -> int:
+    return len(text.encode("utf-8"))
+
+
+def _cut_point(text: str, max_bytes: int) -> int:
+    """Largest character index ``i`` with ``text[:i]`` ≤ max_bytes, at least 1."""
+    total = 0
+    for i, ch in enumerate(text):
+        total += len(ch.encode("utf-8"))
+        if total > max_bytes:
+            return max(i, 1)
+    return len(text)
+
+
+def split_frames(text: str, max_bytes: int = DEFAULT_FRAME_BYTES) -> list[str]:
+    """Split ``text`` into frames of ≤ ``max_bytes`` UTF-8 bytes.
+
+    Prefers to cut after the last newline or space in the window (the whitespace at the cut
+    is dropped); otherwise cuts at a character boundary.  Empty text gives one empty frame.
+    """
+    if max_bytes < MIN_FRAME_BYTES:
+        raise ValueError(f"frame size must be at least {MIN_FRAME_BYTES} bytes")
+    if utf8_len(text) <= max_bytes:
+        return [text]
+    frames: list[str] = []
+    rest = text
+    while rest:
+        if utf8_len(rest) <= max_bytes:
+            frames.append(rest)
+            break
+        cut = _cut_point(rest, max_bytes)
+        window = rest[:cut]
+        # a break exactly at the window's end counts too (the next char is whitespace)
+        brk = max(window.rfind("\n"), window.rfind(" "))
+        if cut < len(rest) and rest[cut] in " \n":
+            brk = cut
+        if brk > 0 and brk >= cut // 3:
+            frames.append(rest[:brk].rstrip())
+            rest = rest[brk + 1 :].lstrip(" ")
+        else:
+            frames.append(window)
+            rest = rest[cut:]
+    return [f for f in frames if f] or [""]

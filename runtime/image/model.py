@@ -1,0 +1,225 @@
+"""The world as carried by an image: frozen dataclasses, the one contract between
+compiler and runtime.
+
+Everything here is pure data.  Money is always an ``int`` of minor units; durations are
+``int`` seconds; ids are the designer's dotted ids.  The compiler builds these objects
+(``compiler.assemble``), ``runtime.image.codec`` writes and reads them, the runtime only
+reads them.  Every tuple of entities is sorted by id so equal worlds give equal images.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+Scalar = bool | int | str
+"""A value of declared state, a constant in bytecode, or a game config value."""
+
+
+@dataclass(frozen=True)
+class Tier:
+    name: str  # "gold"
+    short: str  # "g"
+    value: int  # minor units per one of this tier
+
+
+@dataclass(frozen=True)
+class Currency:
+    mode: str  # "decimal" | "multitier"
+    symbol: str  # decimal only ("" for multitier)
+    decimals: int  # decimal only (0 for multitier)
+    tiers: tuple[Tier, ...]  # multitier only, largest value first
+    starting_balance: int
+
+
+@dataclass(frozen=True)
+class StateVar:
+    name: str  # full dotted name, e.g. "player.reputation"
+    scope: str  # "world" | "player" | "room" | "self"
+    type: str  # "bool" | "int" | "money" | "text"
+    default: Scalar
+
+
+@dataclass(frozen=True)
+class LineEntry:
+    pc: int  # first instruction offset this entry covers
+    line: int  # 1-based line in ``Code.file``
+
+
+@dataclass(frozen=True)
+class Code:
+    """One compiled trigger body or expression.
+
+    ``ops`` is bytecode (see ``runtime.image.opcodes``); ``consts`` its constant pool;
+    ``lines`` maps instruction offsets back to the YAML source.  Jumps only go forward,
+    so ``max_steps`` (computed by the compiler, re-checked by the verifier) bounds the run.
+    """
+
+    ops: bytes
+    consts: tuple[Scalar, ...]
+    names: tuple[str, ...]  # variable names and ids the ops refer to by index
+    lines: tuple[LineEntry, ...]
+    file: str  # world-relative path of the YAML file
+    max_steps: int
+    max_messages: int
+
+
+@dataclass(frozen=True)
+class Trigger:
+    event: str  # enter exit look say tick take drop use talk login
+    code: Code
+    match: str | None = None  # ``say`` triggers: the word that fires it (lowercase)
+    every: int | None = None  # ``tick`` triggers: period in seconds
+    line: int = 0  # line of the trigger entry in ``code.file``
+
+
+@dataclass(frozen=True)
+class Exit:
+    direction: str  # canonical long name: north, south, ..., in, out
+    to: str  # room id
+    when: Code | None = None  # expression: exit usable when it yields true
+    blocked: str | None = None  # message when ``when`` is false
+
+
+@dataclass(frozen=True)
+class Room:
+    id: str
+    name: str
+    description: str
+    exits: tuple[Exit, ...]
+    flags: tuple[str, ...]
+    objects: tuple[str, ...]  # object ids, one instance of each placed here at world start
+    triggers: tuple[Trigger, ...]
+
+
+@dataclass(frozen=True)
+class Object:
+    id: str
+    name: str
+    aliases: tuple[str, ...]
+    description: str
+    takeable: bool
+    value: int  # money, minor units
+    flags: tuple[str, ...]
+    triggers: tuple[Trigger, ...]
+    shop: str | None = None  # vending object: ``use`` opens this shop
+
+
+@dataclass(frozen=True)
+class DialogueOption:
+    say: str
+    when: Code | None = None
+    goto: str | None = None  # None ends the conversation
+
+
+@dataclass(frozen=True)
+class DialogueNode:
+    id: str
+    text: str
+    options: tuple[DialogueOption, ...]
+    do: Code | None = None
+
+
+@dataclass(frozen=True)
+class Npc:
+    id: str
+    name: str
+    aliases: tuple[str, ...]
+    room: str
+    description: str
+    dialogue: tuple[DialogueNode, ...]  # the node named "start" is where talk begins
+    triggers: tuple[Trigger, ...]
+
+
+@dataclass(frozen=True)
+class StockItem:
+    item: str  # object id
+    price: int
+    quantity: int | None = None  # None = unlimited
+    restock: int | None = None  # seconds per unit restocked, None = never
+
+
+@dataclass(frozen=True)
+class BuyItem:
+    item: str
+    price: int
+
+
+@dataclass(frozen=True)
+class Shop:
+    id: str
+    name: str
+    room: str | None  # None: only reachable through a vending object
+    stock: tuple[StockItem, ...]
+    buys: tuple[BuyItem, ...]
+
+
+@dataclass(frozen=True)
+class HouseExit:
+    direction: str
+    to: str  # a template room key (``local``) or a world room id
+    local: bool
+
+
+@dataclass(frozen=True)
+class HouseRoom:
+    key: str  # template-local id, e.g. "main"
+    name: str  # may contain "{owner}"
+    description: str
+    exits: tuple[HouseExit, ...]
+
+
+@dataclass(frozen=True)
+class HouseTemplate:
+    key: str  # "cottage"
+    name: str
+    price: int
+    max_guests: int
+    rooms: tuple[HouseRoom, ...]  # the first room is the entrance (``home`` goes there)
+
+
+@dataclass(frozen=True)
+class Housing:
+    id: str
+    office: str  # room id where HOUSE BUY works
+    templates: tuple[HouseTemplate, ...]
+    max_per_player: int = 1
+    sell_back_percent: int = 50
+
+
+@dataclass(frozen=True)
+class ConfigEntry:
+    key: str
+    value: Scalar  # money-valued keys (min_bet, max_bet, ...) already in minor units
+
+
+@dataclass(frozen=True)
+class Game:
+    id: str
+    type: str  # tinyhack | eightball | fortune | slots
+    room: str | None  # None: playable anywhere
+    config: tuple[ConfigEntry, ...]
+
+
+@dataclass(frozen=True)
+class Board:
+    id: str
+    name: str
+    room: str | None
+
+
+@dataclass(frozen=True)
+class World:
+    id: str
+    title: str
+    format: int
+    start: str
+    currency: Currency
+    state: tuple[StateVar, ...]
+    triggers: tuple[Trigger, ...]  # world-level: login, tick
+    rooms: tuple[Room, ...]
+    objects: tuple[Object, ...]
+    npcs: tuple[Npc, ...]
+    shops: tuple[Shop, ...]
+    housing: tuple[Housing, ...]
+    games: tuple[Game, ...]
+    boards: tuple[Board, ...]
