@@ -1,0 +1,122 @@
+"""The compiler's front door: a world directory in, a ``World`` (and diagnostics) out.
+
+load → validate (schemas/) → resolve ids → assemble kinds (triggers parsed, type-checked and
+lowered on the way) → whole-world checks → sorted, canonical ``World``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from compiler import assemble as asm
+from compiler.checks.dialogue import check_dialogue
+from compiler.checks.economy import check_arbitrage
+from compiler.checks.frames import check_frames
+from compiler.checks.graph import check_one_way, check_reachability
+from compiler.diagnostics import Diagnostics, Span
+from compiler.loader import SourceDoc, load_world
+from compiler.resolve import build_symbols
+from compiler.schema import validate_document
+from runtime.image import model
+from runtime.image.codec import write_image
+
+FRAME_BYTES = 200
+
+
+def compile_world(root: Path, diags: Diagnostics) -> model.World | None:
+    """Compile the world in ``root``; None when any error was reported."""
+    docs = [d for d in load_world(root, diags) if validate_document(d, diags)]
+    worlds = [d for d in docs if d.kind == "world"]
+    if len(worlds) != 1:
+        return None  # the loader reports a missing or repeated world document
+    wdoc = worlds[0]
+    currency = asm.build_currency(wdoc, diags)
+    state = asm.build_state(wdoc, currency, diags)
+    symbols = build_symbols(docs, diags)
+    a = asm.Assembler(diags, symbols, currency, state)
+    start = a.ref(wdoc, ("start",), ("room",), "start room") or ""
+
+    by_kind: dict[str, list[SourceDoc]] = {}
+    for d in docs:
+        ident = d.data.get("id")
+        # only the first definition of a duplicated id is built
+        sym = symbols.symbols.get(ident) if isinstance(ident, str) else None
+        if d.kind != "world" and (sym is None or sym.doc is not d):
+            continue
+        by_kind.setdefault(str(d.kind), []).append(d)
+
+    rooms: list[model.Room] = [asm.build_room(a, d) for d in by_kind.get("room", [])]
+    objects = [asm.build_object(a, d) for d in by_kind.get("object", [])]
+    npcs = [asm.build_npc(a, d) for d in by_kind.get("npc", [])]
+    shops = [asm.build_shop(a, d) for d in by_kind.get("shop", [])]
+    housing = [asm.build_housing(a, d) for d in by_kind.get("housing", [])]
+    games = [asm.build_game(a, d) for d in by_kind.get("game", [])]
+    boards = [asm.build_board(a, d) for d in by_kind.get("board", [])]
+    world_triggers = a.triggers(wdoc, "world")
+
+    if diags.has_errors:
+        return None
+    world = model.World(
+        id=str(wdoc.data.get("id")),
+        title=str(wdoc.data.get("title", "")),
+        format=int(wdoc.data.get("format", 1)),
+        start=start,
+        currency=currency,
+        state=tuple(state[k] for k in sorted(state)),
+        triggers=world_triggers,
+        rooms=tuple(sorted(rooms, key=lambda r: r.id)),
+        objects=tuple(sorted(objects, key=lambda o: o.id)),
+        npcs=tuple(sorted(npcs, key=lambda n: n.id)),
+        shops=tuple(sorted(shops, key=lambda s: s.id)),
+        housing=tuple(sorted(housing, key=lambda h: h.id)),
+        games=tuple(sorted(games, key=lambda g: g.id)),
+        boards=tuple(sorted(boards, key=lambda b: b.id)),
+    )
+    _run_checks(world, by_kind, diags)
+    return None if diags.has_errors else world
+
+
+def _run_checks(world: model.World, by_kind: dict[str, list[SourceDoc]], diags: Diagnostics) -> None:
+    spans: dict[str, Span] = {}
+    exit_spans: dict[tuple[str, str], Span] = {}
+    node_spans: dict[tuple[str, str], Span] = {}
+    goto_spans: dict[tuple[str, str, int], Span] = {}
+    stock_spans: dict[tuple[str, str], Span] = {}
+    buy_spans: dict[tuple[str, str], Span] = {}
+    for docs in by_kind.values():
+        for d in docs:
+            ident = d.data.get("id")
+            if isinstance(ident, str):
+                spans[ident] = d.marks.span(("id",))
+    for d in by_kind.get("room", []):
+        for key in d.data.get("exits") or {}:
+            direction = asm.normalise_direction(str(key))
+            if direction:
+                exit_spans[(d.data["id"], direction)] = d.marks.span(("exits", key), key=True)
+    for d in by_kind.get("npc", []):
+        for node_id, node in (d.data.get("dialogue") or {}).items():
+            node_spans[(d.data["id"], str(node_id))] = d.marks.span(("dialogue", node_id), key=True)
+            if isinstance(node, dict):
+                for i, opt in enumerate(node.get("options") or []):
+                    if isinstance(opt, dict) and "goto" in opt:
+                        goto_spans[(d.data["id"], str(node_id), i)] = d.marks.span(
+                            ("dialogue", node_id, "options", i, "goto")
+                        )
+    for d in by_kind.get("shop", []):
+        for key, table in (("stock", stock_spans), ("buys", buy_spans)):
+            for i, entry in enumerate(d.data.get(key) or []):
+                if isinstance(entry, dict) and isinstance(entry.get("item"), str):
+                    table[(d.data["id"], entry["item"])] = d.marks.span((key, i, "price"))
+    check_reachability(world, spans, diags)
+    check_one_way(world, exit_spans, diags)
+    check_frames(world, spans, node_spans, diags, FRAME_BYTES)
+    check_dialogue(world, spans, node_spans, goto_spans, diags)
+    check_arbitrage(world, stock_spans, buy_spans, diags)
+
+
+def build_image(root: Path, diags: Diagnostics) -> bytes | None:
+    """Compile and encode; None when any error was reported."""
+    world = compile_world(root, diags)
+    if world is None:
+        return None
+    return write_image(world)

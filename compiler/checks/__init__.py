@@ -1,0 +1,1 @@
+"""World-level checks that run after assembly, over the whole model."""

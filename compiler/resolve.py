@@ -1,0 +1,107 @@
+"""Resolution: one table of every id in the world, its kind and where it was defined.
+
+Duplicate ids are reported at both places; references are checked against the table with
+"did you mean" hints and a kind check (an exit must lead to a room, a shop sells objects)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from compiler.diagnostics import Diagnostics, Span, did_you_mean
+from compiler.loader import SourceDoc
+
+RESERVED_NAMESPACES = frozenset({"world", "player", "room", "self"})
+
+# kinds whose documents carry a top-level `id` that other documents may refer to
+ID_KINDS = ("room", "object", "npc", "shop", "housing", "game", "board")
+
+
+@dataclass(frozen=True)
+class Symbol:
+    id: str
+    kind: str
+    doc: SourceDoc
+    span: Span
+
+
+@dataclass
+class SymbolTable:
+    symbols: dict[str, Symbol]
+
+    def kinds(self) -> dict[str, str]:
+        return {s.id: s.kind for s in self.symbols.values()}
+
+    def ids_of(self, kinds: Iterable[str]) -> list[str]:
+        wanted = set(kinds)
+        return sorted(s.id for s in self.symbols.values() if s.kind in wanted)
+
+    def check_ref(
+        self,
+        target: object,
+        kinds: tuple[str, ...],
+        span: Span,
+        diags: Diagnostics,
+        what: str,
+    ) -> str | None:
+        """The id when ``target`` names a defined id of one of ``kinds``; else report and None."""
+        if not isinstance(target, str):
+            return None
+        sym = self.symbols.get(target)
+        wanted = " or ".join(kinds)
+        if sym is None:
+            hint = did_you_mean(target, self.ids_of(kinds)) or f"define a {kinds[0]} with id '{target}'"
+            diags.error("MM4002", f"{what} '{target}' does not exist", span, hint)
+            return None
+        if sym.kind not in kinds:
+            hint = did_you_mean(target, self.ids_of(kinds))
+            diags.error(
+                "MM4003",
+                f"{what} '{target}' is a {sym.kind} (defined at {sym.span.file}:{sym.span.line}),"
+                f" not a {wanted}",
+                span,
+                hint or f"name a {wanted} here",
+            )
+            return None
+        return target
+
+
+def build_symbols(docs: Iterable[SourceDoc], diags: Diagnostics) -> SymbolTable:
+    table: dict[str, Symbol] = {}
+    for doc in docs:
+        if doc.kind not in ID_KINDS:
+            continue
+        ident = doc.data.get("id")
+        if not isinstance(ident, str):
+            continue
+        span = doc.marks.span(("id",))
+        ns = ident.split(".", 1)[0]
+        if ns in RESERVED_NAMESPACES:
+            diags.error(
+                "MM4012",
+                f"id '{ident}' uses the reserved namespace '{ns}'",
+                span,
+                f"'{ns}.' names state variables; choose another namespace, e.g. 'town.{ident.split('.', 1)[-1]}'",
+            )
+            continue
+        prev = table.get(ident)
+        if prev is not None:
+            diags.error(
+                "MM4001",
+                f"duplicate id '{ident}': already defined as a {prev.kind} at"
+                f" {prev.span.file}:{prev.span.line}:{prev.span.column}",
+                span,
+                "every id must be unique across the whole world; rename one of them",
+            )
+            diags.info(
+                "MM4001",
+                f"id '{ident}' is defined again at {span.file}:{span.line}:{span.column}",
+                prev.span,
+            )
+            continue
+        table[ident] = Symbol(ident, doc.kind, doc, span)
+    return SymbolTable(table)
+
+
+def kind_map(table: SymbolTable) -> Mapping[str, str]:
+    return table.kinds()

@@ -1,0 +1,318 @@
+"""Reading and writing world images (``.mmi``).
+
+Layout (all integers big-endian)::
+
+    magic        8 bytes   b"\\x89MMI\\r\\n\\x1a\\n"
+    version      u16       FORMAT_VERSION (see runtime/image/versions.py)
+    reserved     u16       0
+    payload_len  u32
+    sha256       32 bytes  hash of version + payload  (the image's content hash)
+    payload:
+      strings    u32 length + UTF-8 JSON array of every string, sorted, each once
+      code       u32 length + raw bytes: every trigger's bytecode, concatenated
+      body       u32 length + UTF-8 JSON: the World as nested positional arrays
+
+In ``body`` a ``str`` is its index in ``strings``; ``bytes`` is ``[offset, length]`` into
+``code``; a dataclass is the array of its fields in declaration order; ``None`` is null;
+a ``Scalar`` (bool | int | str) is ``[0, b]``, ``[1, n]`` or ``[2, string-index]``.  JSON is
+written with sorted keys and no spaces, so equal worlds give byte-identical images.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import struct
+import types
+import typing
+from collections.abc import Callable
+from typing import Any
+
+from runtime.image import model
+from runtime.image.versions import FORMAT_VERSION, SUPPORTED_VERSIONS
+
+MAGIC = b"\x89MMI\r\n\x1a\n"
+_HEADER = struct.Struct(">8sHHI32s")
+HEADER_SIZE = _HEADER.size
+
+
+class ImageError(Exception):
+    """The image cannot be used; the message says why in plain words."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ImageInfo:
+    version: int
+    content_hash: str  # hex sha256
+    size: int
+
+
+# ---------------------------------------------------------------- type plans
+
+_Enc = Callable[[Any], Any]
+_Dec = Callable[[Any], Any]
+
+
+class _Codec:
+    """Encoders/decoders derived once from the model's type hints."""
+
+    def __init__(self) -> None:
+        self.strings: dict[str, int] = {}
+        self.code = bytearray()
+        self._enc: dict[Any, _Enc] = {}
+        self._dec: dict[Any, _Dec] = {}
+        self._str_table: list[str] = []
+        self._code_bytes = b""
+
+    # ---- encoding
+    def enc_for(self, tp: Any) -> _Enc:
+        key = tp
+        if key in self._enc:
+            return self._enc[key]
+        fn = self._make_enc(tp)
+        self._enc[key] = fn
+        return fn
+
+    def _make_enc(self, tp: Any) -> _Enc:
+        if tp is str:
+            return lambda v: self.strings[v]
+        if tp is bool:
+            return lambda v: bool(v)
+        if tp is int:
+            return lambda v: int(v)
+        if tp is bytes:
+            return self._enc_bytes
+        if tp is model.Scalar or _is_scalar_union(tp):
+            return self._enc_scalar
+        origin = typing.get_origin(tp)
+        args = typing.get_args(tp)
+        if origin is tuple:
+            item = self.enc_for(args[0])
+            return lambda v: [item(x) for x in v]
+        if origin in (typing.Union, types.UnionType):
+            inner = [a for a in args if a is not type(None)]
+            if len(inner) == 1:
+                sub = self.enc_for(inner[0])
+                return lambda v: None if v is None else sub(v)
+        if dataclasses.is_dataclass(tp):
+            hints = typing.get_type_hints(tp, vars(model))
+            fields = [(f.name, self.enc_for(hints[f.name])) for f in dataclasses.fields(tp)]
+            return lambda v: [enc(getattr(v, name)) for name, enc in fields]
+        raise TypeError(f"no image encoding for {tp!r}")
+
+    def _enc_bytes(self, v: bytes) -> list[int]:
+        off = len(self.code)
+        self.code += v
+        return [off, len(v)]
+
+    def _enc_scalar(self, v: Any) -> list[int]:
+        if isinstance(v, bool):
+            return [0, int(v)]
+        if isinstance(v, int):
+            return [1, v]
+        return [2, self.strings[v]]
+
+    # ---- decoding
+    def dec_for(self, tp: Any) -> _Dec:
+        if tp in self._dec:
+            return self._dec[tp]
+        fn = self._make_dec(tp)
+        self._dec[tp] = fn
+        return fn
+
+    def _make_dec(self, tp: Any) -> _Dec:
+        table = self._str_table
+        if tp is str:
+            return table.__getitem__
+        if tp is bool:
+            return _dec_bool
+        if tp is int:
+            return _dec_int
+        if tp is bytes:
+            return self._dec_bytes
+        if tp is model.Scalar or _is_scalar_union(tp):
+            return self._dec_scalar
+        origin = typing.get_origin(tp)
+        args = typing.get_args(tp)
+        if origin is tuple:
+            item = self.dec_for(args[0])
+            if args[0] is str:
+                return lambda v: tuple(map(table.__getitem__, v))
+            return lambda v: tuple(map(item, v))
+        if origin in (typing.Union, types.UnionType):
+            inner = [a for a in args if a is not type(None)]
+            if len(inner) == 1:
+                sub = self.dec_for(inner[0])
+                return lambda v: None if v is None else sub(v)
+        if dataclasses.is_dataclass(tp):
+            cls: Any = tp
+            hints = typing.get_type_hints(tp, vars(model))
+            decs = tuple(self.dec_for(hints[f.name]) for f in dataclasses.fields(tp))
+            n = len(decs)
+
+            def dec(v: Any) -> Any:
+                if len(v) != n:
+                    raise ImageError(f"a {cls.__name__} record has {len(v)} fields, expected {n}")
+                return cls(*[d(x) for d, x in zip(decs, v, strict=True)])
+
+            return dec
+        raise TypeError(f"no image decoding for {tp!r}")
+
+    def _dec_bytes(self, v: Any) -> bytes:
+        off, length = v
+        if not (isinstance(off, int) and isinstance(length, int)) or off < 0 or length < 0:
+            raise ImageError("a bytecode reference is malformed")
+        if off + length > len(self._code_bytes):
+            raise ImageError("a bytecode reference points outside the code section")
+        return self._code_bytes[off : off + length]
+
+    def _dec_scalar(self, v: Any) -> model.Scalar:
+        tag, val = v
+        if tag == 0:
+            return bool(val)
+        if tag == 1:
+            return _dec_int(val)
+        if tag == 2:
+            return self._str_table[val]  # type: ignore[no-any-return]
+        raise ImageError(f"unknown scalar tag {tag!r}")
+
+
+def _dec_bool(v: Any) -> bool:
+    if not isinstance(v, bool):
+        raise ImageError("expected a boolean")
+    return v
+
+
+def _dec_int(v: Any) -> int:
+    if not isinstance(v, int) or isinstance(v, bool):
+        raise ImageError("expected an integer")
+    return v
+
+
+def _is_scalar_union(tp: Any) -> bool:
+    args = set(typing.get_args(tp))
+    return args == {bool, int, str}
+
+
+def _collect_strings(obj: Any, out: set[str]) -> None:
+    if isinstance(obj, str):
+        out.add(obj)
+    elif isinstance(obj, tuple):
+        for x in obj:
+            _collect_strings(x, out)
+    elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        for f in dataclasses.fields(obj):
+            _collect_strings(getattr(obj, f.name), out)
+
+
+def _dumps(obj: Any) -> bytes:
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False, sort_keys=True).encode("utf-8")
+
+
+# ---------------------------------------------------------------- public API
+
+
+def write_image(world: model.World) -> bytes:
+    """Encode ``world`` canonically.  Identical worlds give identical bytes."""
+    strings: set[str] = set()
+    _collect_strings(world, strings)
+    table = sorted(strings)
+    c = _Codec()
+    c.strings = {s: i for i, s in enumerate(table)}
+    body = c.enc_for(model.World)(world)
+    payload = b"".join(
+        struct.pack(">I", len(part)) + part for part in (_dumps(table), bytes(c.code), _dumps(body))
+    )
+    version = struct.pack(">H", FORMAT_VERSION)
+    digest = hashlib.sha256(version + payload).digest()
+    return _HEADER.pack(MAGIC, FORMAT_VERSION, 0, len(payload), digest) + payload
+
+
+def read_header(data: bytes) -> ImageInfo:
+    """Check magic, version, length and hash; return the image's identity."""
+    if len(data) < HEADER_SIZE:
+        raise ImageError(f"not a meshmush world image: only {len(data)} bytes")
+    magic, version, _reserved, length, digest = _HEADER.unpack_from(data)
+    if magic != MAGIC:
+        raise ImageError("not a meshmush world image (bad magic bytes); build one with 'meshmush build'")
+    if version not in SUPPORTED_VERSIONS:
+        newest = max(SUPPORTED_VERSIONS)
+        if version > newest:
+            raise ImageError(
+                f"image format {version} is newer than this meshmush understands (up to {newest});"
+                " upgrade meshmush or rebuild the world with this version"
+            )
+        raise ImageError(f"image format {version} is no longer supported; rebuild the world")
+    payload = data[HEADER_SIZE:]
+    if len(payload) != length:
+        raise ImageError(
+            f"image is truncated or padded: header says {length} payload bytes, file has {len(payload)}"
+        )
+    if hashlib.sha256(struct.pack(">H", version) + payload).digest() != digest:
+        raise ImageError("image is corrupt: its content hash does not match (rebuild or re-copy it)")
+    return ImageInfo(version=version, content_hash=digest.hex(), size=len(data))
+
+
+def _sections(payload: bytes) -> list[bytes]:
+    parts = []
+    pos = 0
+    for name in ("strings", "code", "body"):
+        if pos + 4 > len(payload):
+            raise ImageError(f"image is malformed: {name} section is missing")
+        (n,) = struct.unpack_from(">I", payload, pos)
+        pos += 4
+        if pos + n > len(payload):
+            raise ImageError(f"image is malformed: {name} section is truncated")
+        parts.append(payload[pos : pos + n])
+        pos += n
+    if pos != len(payload):
+        raise ImageError("image is malformed: unexpected bytes after the body")
+    return parts
+
+
+def read_image(data: bytes) -> tuple[model.World, ImageInfo]:
+    """Verify and decode an image.  Raises ImageError with a clear message on any problem."""
+    info = read_header(data)
+    strings_raw, code, body_raw = _sections(data[HEADER_SIZE:])
+    try:
+        table = json.loads(strings_raw.decode("utf-8"))
+        body = json.loads(body_raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise ImageError(f"image is malformed: {exc}") from None
+    if not isinstance(table, list) or not all(isinstance(s, str) for s in table):
+        raise ImageError("image is malformed: the string table is not a list of strings")
+    c = _Codec()
+    c._str_table = table
+    c._code_bytes = code
+    try:
+        world = c.dec_for(model.World)(body)
+    except ImageError:
+        raise
+    except (IndexError, TypeError, ValueError, KeyError, RecursionError) as exc:
+        raise ImageError(f"image is malformed: {type(exc).__name__}: {exc}") from None
+    return world, info
+
+
+def load_image_file(path: str | Any) -> tuple[model.World, ImageInfo]:
+    """Read, verify and decode an image file, bytecode included."""
+    from pathlib import Path
+
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise ImageError(f"{p}: no such image file") from None
+    except IsADirectoryError:
+        raise ImageError(f"{p} is a directory, not an image") from None
+    except OSError as exc:
+        raise ImageError(f"{p}: cannot read image: {exc.strerror}") from None
+    world, info = read_image(data)
+    from runtime.image.verify import verify_world
+
+    problems = verify_world(world)
+    if problems:
+        shown = "; ".join(problems[:3])
+        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+        raise ImageError(f"{p}: image failed verification: {shown}{more}")
+    return world, info

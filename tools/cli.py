@@ -1,0 +1,196 @@
+"""The ``meshmush`` command line: check, build, inspect, play, serve.
+
+Exit codes: 0 success (warnings allowed), 1 errors in the world or at run time, 2 usage.
+A person never sees a traceback: expected failures print one clear line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from compiler.api import compile_world
+from compiler.diagnostics import Diagnostic, Diagnostics, render_github, render_json, render_text
+from runtime.image import model
+from runtime.image.codec import ImageError, ImageInfo, load_image_file, read_header, write_image
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    pass
+
+
+def _colour(stream: TextIO) -> bool:
+    return stream.isatty() and "NO_COLOR" not in os.environ
+
+
+def _emit(diags: list[Diagnostic], fmt: str, root: Path, stream: TextIO) -> None:
+    if fmt == "json":
+        stream.write(render_json(diags))
+    elif fmt == "github":
+        stream.write(render_github(diags))
+    else:
+        stream.write(render_text(diags, root, colour=_colour(stream)))
+
+
+def _world_dir(path: str) -> Path:
+    root = Path(path)
+    if not root.exists():
+        raise UsageError(f"{path}: no such directory")
+    if not root.is_dir():
+        raise UsageError(f"{path} is not a directory (a world is a directory of .yaml files)")
+    return root
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    root = _world_dir(args.world)
+    diags = Diagnostics()
+    compile_world(root, diags)
+    _emit(diags.sorted(), args.format, root, sys.stdout)
+    return EXIT_ERROR if diags.has_errors else EXIT_OK
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    root = _world_dir(args.world)
+    diags = Diagnostics()
+    world = compile_world(root, diags)
+    items = diags.sorted()
+    if items or world is None:
+        _emit(items, args.format, root, sys.stderr)
+    if world is None:
+        return EXIT_ERROR
+    data = write_image(world)
+    out = Path(args.output)
+    tmp = out.with_name(out.name + ".tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, out)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        print(f"meshmush: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_ERROR
+    info = read_header(data)
+    print(f"built {out} ({info.size} bytes, format {info.version}, sha256 {info.content_hash[:16]})", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from tools.inspect_image import render_inspect
+
+    world, info = load_image_file(args.image)
+    sys.stdout.write(render_inspect(world, info))
+    return EXIT_OK
+
+
+def load_world_or_image(path: str) -> tuple[model.World, ImageInfo]:
+    """A world directory (compiled in memory; diagnostics printed) or an image file."""
+    p = Path(path)
+    if p.is_dir():
+        diags = Diagnostics()
+        world = compile_world(p, diags)
+        items = diags.sorted()
+        if items:
+            sys.stderr.write(render_text(items, p, colour=_colour(sys.stderr)))
+        if world is None:
+            raise ImageError(f"{path}: the world has errors; fix them and try again")
+        return world, read_header(write_image(world))
+    if not p.exists():
+        raise UsageError(f"{path}: no such world directory or image file")
+    return load_image_file(p)
+
+
+def cmd_play(args: argparse.Namespace) -> int:
+    from runtime.play import run_play
+
+    if args.frame_bytes < 40 or args.frame_bytes > 10000:
+        raise UsageError("--frame-bytes must be between 40 and 10000")
+    world, info = load_world_or_image(args.world)
+    return run_play(
+        world,
+        info.content_hash,
+        db_path=Path(args.db) if args.db else None,
+        seed=args.seed,
+        player=args.player,
+        script=Path(args.script) if args.script else None,
+        fmt=args.format,
+        frame_bytes=args.frame_bytes,
+        stdin=sys.stdin,
+        stdout=sys.stdout,
+    )
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from tools.serve import run_serve
+
+    return run_serve(args, load_world_or_image)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="meshmush",
+        description="Compile and run text worlds played over Meshtastic mesh radios.",
+    )
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    c = sub.add_parser("check", help="validate a world directory and print diagnostics")
+    c.add_argument("world", metavar="WORLD_DIR")
+    c.add_argument("--format", choices=("text", "json", "github"), default="text")
+    c.set_defaults(func=cmd_check)
+
+    b = sub.add_parser("build", help="compile a world directory into an image")
+    b.add_argument("world", metavar="WORLD_DIR")
+    b.add_argument("-o", "--output", metavar="IMAGE", required=True)
+    b.add_argument("--format", choices=("text", "json", "github"), default="text")
+    b.set_defaults(func=cmd_build)
+
+    i = sub.add_parser("inspect", help="dump an image and disassemble its triggers")
+    i.add_argument("image", metavar="IMAGE")
+    i.set_defaults(func=cmd_inspect)
+
+    pl = sub.add_parser("play", help="play a world locally, exactly as the radio would reply")
+    pl.add_argument("world", metavar="WORLD_DIR|IMAGE")
+    pl.add_argument("--db", metavar="PATH")
+    pl.add_argument("--seed", type=int)
+    pl.add_argument("--player", metavar="NAME")
+    pl.add_argument("--script", metavar="FILE")
+    pl.add_argument("--format", choices=("text", "jsonl"), default="text")
+    pl.add_argument("--frame-bytes", type=int, default=200, metavar="N")
+    pl.set_defaults(func=cmd_play)
+
+    s = sub.add_parser("serve", help="run the world on a Meshtastic radio")
+    s.add_argument("world", metavar="WORLD_DIR|IMAGE")
+    radio = s.add_mutually_exclusive_group()
+    radio.add_argument("--serial", metavar="PORT")
+    radio.add_argument("--tcp", metavar="HOST[:PORT]")
+    s.add_argument("--db", metavar="PATH")
+    s.add_argument("--config", metavar="FILE")
+    s.set_defaults(func=cmd_serve)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        result: int = args.func(args)
+        return result
+    except UsageError as exc:
+        print(f"meshmush {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except ImageError as exc:
+        print(f"meshmush {args.command}: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

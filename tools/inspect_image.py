@@ -1,0 +1,94 @@
+"""``meshmush inspect``: a human-readable dump of an image with every trigger disassembled."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from runtime.image import model
+from runtime.image.codec import ImageInfo
+from runtime.image.disasm import disassemble
+from runtime.image.money import format_amount
+
+
+def _code(title: str, code: model.Code) -> Iterator[str]:
+    yield f"    == {title}  ({code.file}, {len(code.ops)} bytes, max {code.max_steps} steps,"
+    yield f"       {code.max_messages} messages)"
+    for line in disassemble(code):
+        yield f"      {line}"
+
+
+def _triggers(owner: str, triggers: tuple[model.Trigger, ...]) -> Iterator[str]:
+    for t in triggers:
+        extra = f" match={t.match}" if t.match else ""
+        extra += f" every={t.every}s" if t.every else ""
+        yield from _code(f"{owner} on {t.event}{extra} (line {t.line})", t.code)
+
+
+def render_inspect(world: model.World, info: ImageInfo) -> str:
+    money = world.currency
+    out: list[str] = [
+        f"image: format {info.version}, {info.size} bytes",
+        f"sha256: {info.content_hash}",
+        f"world: {world.id} \"{world.title}\" (format {world.format}), start {world.start}",
+        f"currency: {money.mode}, starting balance {format_amount(money.starting_balance, money)}",
+        "counts: "
+        + ", ".join(
+            f"{name} {len(items)}"
+            for name, items in (
+                ("rooms", world.rooms),
+                ("objects", world.objects),
+                ("npcs", world.npcs),
+                ("shops", world.shops),
+                ("housing", world.housing),
+                ("games", world.games),
+                ("boards", world.boards),
+                ("state", world.state),
+            )
+        ),
+        "",
+        "state:",
+    ]
+    out += [f"  {v.name}: {v.type} = {v.default!r}" for v in world.state]
+    if world.triggers:
+        out.append("world triggers:")
+        out += _triggers("world", world.triggers)
+    out.append("rooms:")
+    for r in world.rooms:
+        exits = " ".join(f"{e.direction}->{e.to}{'?' if e.when else ''}" for e in r.exits)
+        out.append(f"  {r.id} \"{r.name}\" exits: {exits or '-'}")
+        if r.objects:
+            out.append(f"    objects: {', '.join(r.objects)}")
+        for e in r.exits:
+            if e.when is not None:
+                out += _code(f"exit {e.direction} when", e.when)
+        out += _triggers(r.id, r.triggers)
+    out.append("objects:")
+    for o in world.objects:
+        flags = ("takeable " if o.takeable else "") + (f"shop={o.shop} " if o.shop else "")
+        out.append(f"  {o.id} \"{o.name}\" {flags}value {format_amount(o.value, money)}")
+        out += _triggers(o.id, o.triggers)
+    if world.npcs:
+        out.append("npcs:")
+    for n in world.npcs:
+        out.append(f"  {n.id} \"{n.name}\" in {n.room}, {len(n.dialogue)} dialogue nodes")
+        for node in n.dialogue:
+            if node.do is not None:
+                out += _code(f"node {node.id} do", node.do)
+            for i, opt in enumerate(node.options, 1):
+                if opt.when is not None:
+                    out += _code(f"node {node.id} option {i} when", opt.when)
+        out += _triggers(n.id, n.triggers)
+    for s in world.shops:
+        out.append(f"shop {s.id} \"{s.name}\" in {s.room or '(vending)'}")
+        for st in s.stock:
+            qty = "unlimited" if st.quantity is None else str(st.quantity)
+            out.append(f"  sells {st.item} {format_amount(st.price, money)} x{qty}")
+        for bu in s.buys:
+            out.append(f"  buys {bu.item} {format_amount(bu.price, money)}")
+    for h in world.housing:
+        out.append(f"housing {h.id} office {h.office}: " + ", ".join(t.key for t in h.templates))
+    for g in world.games:
+        out.append(f"game {g.id} ({g.type}) in {g.room or 'anywhere'}")
+    for b in world.boards:
+        out.append(f"board {b.id} \"{b.name}\" in {b.room or 'anywhere'}")
+    return "\n".join(out) + "\n"
