@@ -110,7 +110,9 @@ class Assembler:
         try:
             return parse_amount(text, self.currency)
         except MoneyError as exc:
-            self.diags.error("MM5001", str(exc), doc.marks.span(path), f"for example {example(self.currency)}")
+            self.diags.error(
+                "MM5001", str(exc), doc.marks.span(path), f"for example {example(self.currency)}"
+            )
             return None
 
     def ref(self, doc: SourceDoc, path: Path_, kinds: tuple[str, ...], what: str) -> str | None:
@@ -249,7 +251,11 @@ def build_currency(doc: SourceDoc, diags: Diagnostics) -> model.Currency:
             if isinstance(t, dict) and isinstance(t.get("value"), int):
                 tiers.append(model.Tier(_text(t.get("name")), _text(t.get("short")).lower(), int(t["value"])))
             else:
-                diags.error("MM5003", "a tier needs name, short and an integer value", doc.marks.span(("currency", "tiers", i)))
+                diags.error(
+                    "MM5003",
+                    "a tier needs name, short and an integer value",
+                    doc.marks.span(("currency", "tiers", i)),
+                )
         problems = []
         if not tiers:
             problems.append("a multitier currency needs at least one tier")
@@ -265,7 +271,9 @@ def build_currency(doc: SourceDoc, diags: Diagnostics) -> model.Currency:
         if any(t.value <= 0 for t in tiers):
             problems.append("tier values must be positive")
         for p in problems:
-            diags.error("MM5003", p, doc.marks.span(("currency", "tiers")), "e.g. gold 100, silver 10, copper 1")
+            diags.error(
+                "MM5003", p, doc.marks.span(("currency", "tiers")), "e.g. gold 100, silver 10, copper 1"
+            )
         if not tiers:
             tiers = [model.Tier("copper", "c", 1)]
         currency = model.Currency("multitier", "", 0, tuple(tiers), 0)
@@ -335,13 +343,20 @@ def build_state(doc: SourceDoc, currency: model.Currency, diags: Diagnostics) ->
                 try:
                     default = parse_amount(rtext if rtext is not None else _text(raw), currency)
                 except MoneyError as exc:
-                    diags.error("MM5001", str(exc), doc.marks.span((*path, "default")), f"for example {example(currency)}")
+                    diags.error(
+                        "MM5001",
+                        str(exc),
+                        doc.marks.span((*path, "default")),
+                        f"for example {example(currency)}",
+                    )
         if bad:
             diags.error(
                 "MM4011",
                 f"default '{doc.marks.raw((*path, 'default')) or raw}' of {name} is not a {typ}",
                 doc.marks.span((*path, "default")),
-                {"bool": "use true or false", "int": "use a whole number", "text": 'use a string, e.g. ""'}[typ],
+                {"bool": "use true or false", "int": "use a whole number", "text": 'use a string, e.g. ""'}[
+                    typ
+                ],
             )
         out[name] = model.StateVar(name=name, scope=name.split(".", 1)[0], type=typ, default=default)
     return out
@@ -375,7 +390,9 @@ def build_room(a: Assembler, doc: SourceDoc) -> model.Room:
                 when = a.expr(doc, (*path, "when"), "exit") if "when" in spec else None
                 blocked = spec.get("blocked")
                 if to is not None:
-                    exits.append(model.Exit(direction, to, when, _text(blocked) if blocked is not None else None))
+                    exits.append(
+                        model.Exit(direction, to, when, _text(blocked) if blocked is not None else None)
+                    )
             else:
                 to = a.ref(doc, path, ("room",), "exit destination")
                 if to is not None:
@@ -432,9 +449,15 @@ def build_npc(a: Assembler, doc: SourceDoc) -> model.Npc:
                 opath: Path_ = (*npath, "options", i)
                 when = a.expr(doc, (*opath, "when"), "dialogue") if "when" in opt else None
                 goto = opt.get("goto")
-                options.append(model.DialogueOption(_text(opt.get("say")), when, _text(goto) if goto is not None else None))
+                options.append(
+                    model.DialogueOption(
+                        _text(opt.get("say")), when, _text(goto) if goto is not None else None
+                    )
+                )
             do = a.block(doc, (*npath, "do"), "talk", "dialogue") if "do" in node else None
-            nodes.append(model.DialogueNode(str(node_id), _text(node.get("text")).strip(), tuple(options), do))
+            nodes.append(
+                model.DialogueNode(str(node_id), _text(node.get("text")).strip(), tuple(options), do)
+            )
     return model.Npc(
         id=d["id"],
         name=_text(d.get("name")),
@@ -460,7 +483,12 @@ def build_shop(a: Assembler, doc: SourceDoc) -> model.Shop:
         restock = parse_duration(entry.get("restock")) if "restock" in entry else None
         qty = entry.get("quantity")
         if item is not None and item in seen:
-            a.diags.error("MM5004", f"shop stock lists '{item}' twice", doc.marks.span((*p, "item")), "keep one entry per item")
+            a.diags.error(
+                "MM5004",
+                f"shop stock lists '{item}' twice",
+                doc.marks.span((*p, "item")),
+                "keep one entry per item",
+            )
             continue
         if item is not None and price is not None:
             seen.add(item)
@@ -474,7 +502,12 @@ def build_shop(a: Assembler, doc: SourceDoc) -> model.Shop:
         item = a.ref(doc, (*p, "item"), ("object",), "shop item")
         price = a.money(doc, (*p, "price"))
         if item is not None and item in seen_b:
-            a.diags.error("MM5004", f"shop buys lists '{item}' twice", doc.marks.span((*p, "item")), "keep one entry per item")
+            a.diags.error(
+                "MM5004",
+                f"shop buys lists '{item}' twice",
+                doc.marks.span((*p, "item")),
+                "keep one entry per item",
+            )
             continue
         if item is not None and price is not None:
             seen_b.add(item)
@@ -502,7 +535,11 @@ def build_housing(a: Assembler, doc: SourceDoc) -> model.Housing:
                 rpath: Path_ = (*tpath, "rooms", i)
                 rkey = str(r.get("id"))
                 if keys.count(rkey) > 1 and keys.index(rkey) != i:
-                    a.diags.error("MM4013", f"template '{key}' has two rooms with id '{rkey}'", doc.marks.span((*rpath, "id")))
+                    a.diags.error(
+                        "MM4013",
+                        f"template '{key}' has two rooms with id '{rkey}'",
+                        doc.marks.span((*rpath, "id")),
+                    )
                     continue
                 exits: list[model.HouseExit] = []
                 for dkey, target in (r.get("exits") or {}).items():
@@ -521,10 +558,15 @@ def build_housing(a: Assembler, doc: SourceDoc) -> model.Housing:
                             "MM4013",
                             f"house exit '{dkey}' leads to '{target}', which is not a room of template '{key}'",
                             doc.marks.span(epath),
-                            did_you_mean(target, keys) or "name a room of this template, or a dotted world room id",
+                            did_you_mean(target, keys)
+                            or "name a room of this template, or a dotted world room id",
                         )
                 exits.sort(key=lambda e: DIRECTIONS.index(e.direction))
-                rooms.append(model.HouseRoom(rkey, _text(r.get("name")), _text(r.get("description")).strip(), tuple(exits)))
+                rooms.append(
+                    model.HouseRoom(
+                        rkey, _text(r.get("name")), _text(r.get("description")).strip(), tuple(exits)
+                    )
+                )
             templates.append(
                 model.HouseTemplate(
                     key=str(key),
@@ -561,7 +603,8 @@ def build_game(a: Assembler, doc: SourceDoc) -> model.Game:
                     "MM4016",
                     f"game type '{gtype}' has no config key '{key}'",
                     doc.marks.span(p, key=True),
-                    did_you_mean(str(key), known) or (f"keys: {', '.join(known)}" if known else "this game takes no config"),
+                    did_you_mean(str(key), known)
+                    or (f"keys: {', '.join(known)}" if known else "this game takes no config"),
                 )
                 continue
             value: model.Scalar | None
@@ -575,13 +618,17 @@ def build_game(a: Assembler, doc: SourceDoc) -> model.Game:
                 value = val if isinstance(val, str) else None
             if value is None:
                 if kind != "money":
-                    a.diags.error("MM4016", f"config '{key}' must be a {kind}, not '{val}'", doc.marks.span(p))
+                    a.diags.error(
+                        "MM4016", f"config '{key}' must be a {kind}, not '{val}'", doc.marks.span(p)
+                    )
                 continue
             values[str(key)] = value
             entries.append(model.ConfigEntry(str(key), value))
     lo, hi = values.get("min_bet"), values.get("max_bet")
     if isinstance(lo, int) and isinstance(hi, int) and lo > hi:
-        a.diags.error("MM4016", "min_bet is larger than max_bet", doc.marks.span(("config", "min_bet")), "swap them")
+        a.diags.error(
+            "MM4016", "min_bet is larger than max_bet", doc.marks.span(("config", "min_bet")), "swap them"
+        )
     return model.Game(d["id"], gtype, room, tuple(entries))
 
 

@@ -38,40 +38,52 @@ CODES: dict[str, CodeInfo] = _table(
     # ---- MM3xxx: trigger language (compiler/triggers/)
     # ---- MM4xxx: references and world checks (compiler/resolve.py, compiler/checks/)
     CodeInfo(
-        "MM4001", "error", "Duplicate id",
+        "MM4001",
+        "error",
+        "Duplicate id",
         "Two documents define the same id. Ids are unique across the whole world, whatever their kind.",
         "kind: room\nid: town.square\n---\nkind: object\nid: town.square",
         "Rename one of the two; the message names the first definition.",
     ),
     CodeInfo(
-        "MM4002", "error", "Reference to an id that does not exist",
+        "MM4002",
+        "error",
+        "Reference to an id that does not exist",
         "An exit, placement, shop item, start room or other reference names an id no document defines.",
         "exits:\n  north: town.sqaure",
         "Fix the spelling (the hint proposes the closest id) or add the missing document.",
     ),
     CodeInfo(
-        "MM4003", "error", "Reference to an id of the wrong kind",
+        "MM4003",
+        "error",
+        "Reference to an id of the wrong kind",
         "The id exists but is the wrong kind of thing: an exit must lead to a room, a shop sells objects,"
         " an NPC stands in a room.",
         "exits:\n  north: town.lantern   # an object",
         "Name an id of the kind the key expects.",
     ),
     CodeInfo(
-        "MM4004", "warning", "Room unreachable from the start room",
+        "MM4004",
+        "warning",
+        "Room unreachable from the start room",
         "No chain of exits (nor housing exits) leads from the world's start room to this room, so no player"
         " can ever get there on foot. Triggers with `teleport` count as a way in.",
         "kind: room\nid: town.attic   # no exit leads here",
         "Add an exit leading to the room, a `teleport` to it, or delete it.",
     ),
     CodeInfo(
-        "MM4005", "info", "One-way exit",
+        "MM4005",
+        "info",
+        "One-way exit",
         "An exit leads from A to B but B has no exit back to A. Often intended (a slide, a trapdoor);"
         " sometimes a forgotten return exit.",
         "exits:\n  down: town.cellar   # and the cellar has no exit back",
         "Add the return exit in the other room if the way should be two-way.",
     ),
     CodeInfo(
-        "MM4006", "warning", "Text can never fit in one radio frame",
+        "MM4006",
+        "warning",
+        "Text can never fit in one radio frame",
         "A room's name, description and exit list together, or an object description, or a dialogue node"
         " with its numbered options, exceed one frame (200 UTF-8 bytes by default). The runtime will split"
         " it over several frames, each costing about two seconds of airtime.",
@@ -79,32 +91,42 @@ CODES: dict[str, CodeInfo] = _table(
         "Shorten the text; the message gives the byte count.",
     ),
     CodeInfo(
-        "MM4007", "error", "Dialogue option goes to a missing node",
+        "MM4007",
+        "error",
+        "Dialogue option goes to a missing node",
         "An option's `goto` names a node that is not in the NPC's dialogue.",
         "options:\n  - say: Hi\n    goto: gfit",
         "Fix the node name (the hint proposes the closest) or add the node.",
     ),
     CodeInfo(
-        "MM4008", "warning", "Dialogue node no option leads to",
+        "MM4008",
+        "warning",
+        "Dialogue node no option leads to",
         "A dialogue node other than `start` is never the target of any option's `goto`, so no player can"
         " see it.",
         "dialogue:\n  start: ...\n  secret: ...   # no goto: secret",
         "Add an option that goes to it, or delete it.",
     ),
     CodeInfo(
-        "MM4009", "error", "Dialogue without a start node",
+        "MM4009",
+        "error",
+        "Dialogue without a start node",
         "`talk` begins at the node named `start`; this NPC's dialogue has none.",
         "dialogue:\n  hello:\n    text: Hi",
         "Rename the first node to `start`.",
     ),
     CodeInfo(
-        "MM4010", "error", "Exit direction given twice",
+        "MM4010",
+        "error",
+        "Exit direction given twice",
         "A room lists the same direction twice, once in long and once in short form (`north` and `n`).",
         "exits:\n  north: town.a\n  n: town.b",
         "Keep one of them.",
     ),
     CodeInfo(
-        "MM4011", "error", "Bad state declaration",
+        "MM4011",
+        "error",
+        "Bad state declaration",
         "A `state:` variable must be named `SCOPE.name` with scope world, player, room or self, and its"
         " default must match its type (bool: true/false, int: a whole number, money: an amount in the"
         " world's notation, text: a string).",
@@ -112,34 +134,44 @@ CODES: dict[str, CodeInfo] = _table(
         "Use one of the four scopes and a default of the declared type.",
     ),
     CodeInfo(
-        "MM4012", "error", "Id in a reserved namespace",
+        "MM4012",
+        "error",
+        "Id in a reserved namespace",
         "The namespaces world, player, room and self name state variables and cannot be used for ids.",
         "kind: room\nid: room.hall",
         "Choose another namespace, e.g. `town.hall`.",
     ),
     CodeInfo(
-        "MM4013", "error", "Bad housing template",
+        "MM4013",
+        "error",
+        "Bad housing template",
         "A housing template's rooms must have unique ids, and an exit inside a template must lead to a room"
         " of the same template (a name without a dot) or to a world room (a dotted id).",
         "rooms:\n  - {id: main, exits: {up: lofft}}",
         "Fix the room key or add the template room.",
     ),
     CodeInfo(
-        "MM4014", "error", "Trigger event not available here",
+        "MM4014",
+        "error",
+        "Trigger event not available here",
         "Each kind has its own events: rooms enter exit look say tick; objects use take drop look tick;"
         " npcs talk; the world login tick.",
         "kind: room\ntriggers:\n  - on: use",
         "Use an event of this kind (the hint proposes the closest).",
     ),
     CodeInfo(
-        "MM4015", "error", "Trigger options that do not fit the event",
+        "MM4015",
+        "error",
+        "Trigger options that do not fit the event",
         "A `tick` trigger needs `every:` (a positive duration such as 10m); `match:` only goes with `say`"
         " and `every:` only with `tick`.",
-        "triggers:\n  - on: tick\n    do: say \"x\"",
+        'triggers:\n  - on: tick\n    do: say "x"',
         "Add `every: 10m` to tick triggers; remove `match`/`every` elsewhere.",
     ),
     CodeInfo(
-        "MM4016", "error", "Bad game configuration",
+        "MM4016",
+        "error",
+        "Bad game configuration",
         "A game's `config` has a key this game type does not know, a value of the wrong type,"
         " or a minimum bet above the maximum.",
         "config: {min_bet: 10.00, max_bet: 1.00}",
@@ -147,7 +179,9 @@ CODES: dict[str, CodeInfo] = _table(
     ),
     # ---- MM5xxx: money and economy
     CodeInfo(
-        "MM5001", "error", "Money in the wrong notation",
+        "MM5001",
+        "error",
+        "Money in the wrong notation",
         "Amounts are written in the world's currency notation: `decimal` amounts with exactly `decimals`"
         " digits after the point (10.00), `multitier` amounts as tier counts with short names, largest"
         " first (1g5s).",
@@ -155,21 +189,27 @@ CODES: dict[str, CodeInfo] = _table(
         "Write the amount like the hint's example.",
     ),
     CodeInfo(
-        "MM5002", "warning", "Arbitrage loop",
+        "MM5002",
+        "warning",
+        "Arbitrage loop",
         "A shop sells an item for less than some shop buys it back, so players can make money forever by"
         " buying and selling.",
         "stock: [{item: town.lantern, price: 1.00}]\nbuys: [{item: town.lantern, price: 2.00}]",
         "Make every buy-back price at most the lowest selling price.",
     ),
     CodeInfo(
-        "MM5003", "error", "Bad currency definition",
+        "MM5003",
+        "error",
+        "Bad currency definition",
         "Multitier tiers need unique names and short names, values strictly decreasing, and a smallest"
         " tier worth 1; decimal currencies take 0 to 6 decimals.",
         "tiers: [{name: gold, short: g, value: 100}, {name: silver, short: s, value: 10}]",
         "Add a tier of value 1 (e.g. copper) and order tiers from largest to smallest.",
     ),
     CodeInfo(
-        "MM5004", "error", "Shop entry for the same item twice",
+        "MM5004",
+        "error",
+        "Shop entry for the same item twice",
         "A shop's `stock` or `buys` lists the same item twice; prices would be ambiguous.",
         "stock:\n  - {item: town.lantern, price: 3.00}\n  - {item: town.lantern, price: 2.00}",
         "Keep one entry per item.",

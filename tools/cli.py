@@ -75,7 +75,10 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(f"meshmush: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_ERROR
     info = read_header(data)
-    print(f"built {out} ({info.size} bytes, format {info.version}, sha256 {info.content_hash[:16]})", file=sys.stderr)
+    print(
+        f"built {out} ({info.size} bytes, format {info.version}, sha256 {info.content_hash[:16]})",
+        file=sys.stderr,
+    )
     return EXIT_OK
 
 

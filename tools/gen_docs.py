@@ -1,7 +1,7 @@
 """Generate docs/diagnostics.md from compiler/codes.py.
 
-    python -m tools.gen_docs          # rewrite the page
-    python -m tools.gen_docs --check  # exit 1 when the page is stale
+python -m tools.gen_docs          # rewrite the page
+python -m tools.gen_docs --check  # exit 1 when the page is stale
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ def render_inspect(world: model.World, info: ImageInfo) -> str:
     out: list[str] = [
         f"image: format {info.version}, {info.size} bytes",
         f"sha256: {info.content_hash}",
-        f"world: {world.id} \"{world.title}\" (format {world.format}), start {world.start}",
+        f'world: {world.id} "{world.title}" (format {world.format}), start {world.start}',
         f"currency: {money.mode}, starting balance {format_amount(money.starting_balance, money)}",
         "counts: "
         + ", ".join(
@@ -55,7 +55,7 @@ def render_inspect(world: model.World, info: ImageInfo) -> str:
     out.append("rooms:")
     for r in world.rooms:
         exits = " ".join(f"{e.direction}->{e.to}{'?' if e.when else ''}" for e in r.exits)
-        out.append(f"  {r.id} \"{r.name}\" exits: {exits or '-'}")
+        out.append(f'  {r.id} "{r.name}" exits: {exits or "-"}')
         if r.objects:
             out.append(f"    objects: {', '.join(r.objects)}")
         for e in r.exits:
@@ -65,12 +65,12 @@ def render_inspect(world: model.World, info: ImageInfo) -> str:
     out.append("objects:")
     for o in world.objects:
         flags = ("takeable " if o.takeable else "") + (f"shop={o.shop} " if o.shop else "")
-        out.append(f"  {o.id} \"{o.name}\" {flags}value {format_amount(o.value, money)}")
+        out.append(f'  {o.id} "{o.name}" {flags}value {format_amount(o.value, money)}')
         out += _triggers(o.id, o.triggers)
     if world.npcs:
         out.append("npcs:")
     for n in world.npcs:
-        out.append(f"  {n.id} \"{n.name}\" in {n.room}, {len(n.dialogue)} dialogue nodes")
+        out.append(f'  {n.id} "{n.name}" in {n.room}, {len(n.dialogue)} dialogue nodes')
         for node in n.dialogue:
             if node.do is not None:
                 out += _code(f"node {node.id} do", node.do)
@@ -79,7 +79,7 @@ def render_inspect(world: model.World, info: ImageInfo) -> str:
                     out += _code(f"node {node.id} option {i} when", opt.when)
         out += _triggers(n.id, n.triggers)
     for s in world.shops:
-        out.append(f"shop {s.id} \"{s.name}\" in {s.room or '(vending)'}")
+        out.append(f'shop {s.id} "{s.name}" in {s.room or "(vending)"}')
         for st in s.stock:
             qty = "unlimited" if st.quantity is None else str(st.quantity)
             out.append(f"  sells {st.item} {format_amount(st.price, money)} x{qty}")
@@ -90,5 +90,5 @@ def render_inspect(world: model.World, info: ImageInfo) -> str:
     for g in world.games:
         out.append(f"game {g.id} ({g.type}) in {g.room or 'anywhere'}")
     for b in world.boards:
-        out.append(f"board {b.id} \"{b.name}\" in {b.room or 'anywhere'}")
+        out.append(f'board {b.id} "{b.name}" in {b.room or "anywhere"}')
     return "\n".join(out) + "\n"

@@ -46,8 +46,7 @@ def parse_amount(text: str, currency: Currency) -> int:
             frac = ""
         elif frac is None or len(frac) != currency.decimals:
             raise MoneyError(
-                f"'{text}' needs exactly {currency.decimals} digits after the point,"
-                f" like {example(currency)}"
+                f"'{text}' needs exactly {currency.decimals} digits after the point, like {example(currency)}"
             )
         value = int(whole) * 10**currency.decimals + (int(frac) if frac else 0)
     else:

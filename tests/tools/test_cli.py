@@ -61,7 +61,7 @@ def test_check_json_matches_the_contract(broken_world: Path) -> None:
         assert isinstance(item["line"], int) and item["line"] >= 1
         assert isinstance(item["column"], int) and item["column"] >= 1
         assert not Path(item["file"]).is_absolute()
-    err = [i for i in items if i["code"] == "MM4002"][0]
+    err = next(i for i in items if i["code"] == "MM4002")
     assert (err["file"], err["line"], err["column"]) == ("attic.yaml", 6, 9)
 
 

@@ -118,7 +118,11 @@ def main() -> int:
         ("image size", f"{len(data) / 1e6:.2f} MB"),
         ("load image (read, hash, decode, verify; best of 5)", f"{load_ms:.0f} ms (target < 200 ms)"),
     ]
-    body = "## Compiler\n\n" + f"`python -m tools.bench.bench_compile` on {machine()}.\n\n" + table(("measure", "figure"), rows)
+    body = (
+        "## Compiler\n\n"
+        + f"`python -m tools.bench.bench_compile` on {machine()}.\n\n"
+        + table(("measure", "figure"), rows)
+    )
     print(body)
     if args.write_docs:
         write_section("compile", body)

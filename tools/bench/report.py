@@ -34,7 +34,11 @@ def percentile(values: Sequence[float], pct: float) -> float:
 def write_section(name: str, body: str, path: Path = PERFORMANCE_MD) -> None:
     start, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
     block = f"{start}\n{body.rstrip()}\n{end}"
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Performance\n\nFigures written by the scripts in `tools/bench/` (`--write-docs`).\n"
+    text = (
+        path.read_text(encoding="utf-8")
+        if path.exists()
+        else "# Performance\n\nFigures written by the scripts in `tools/bench/` (`--write-docs`).\n"
+    )
     if start in text and end in text:
         before, rest = text.split(start, 1)
         _, after = rest.split(end, 1)

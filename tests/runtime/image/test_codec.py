@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import struct
 from pathlib import Path
@@ -87,17 +88,15 @@ def test_verifier_refuses_a_well_hashed_but_inconsistent_world(demo_dir: Path, t
     broken = dataclasses.replace(world, start="nowhere.at_all")
     p = tmp_path / "broken.mmi"
     p.write_bytes(write_image(broken))
-    with pytest.raises(ImageError, match="start room 'nowhere.at_all' does not exist"):
+    with pytest.raises(ImageError, match=r"start room 'nowhere\.at_all' does not exist"):
         load_image_file(p)
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=400))
 def test_random_bytes_never_crash_the_reader(data: bytes) -> None:
-    try:
+    with contextlib.suppress(ImageError):
         read_image(data)
-    except ImageError:
-        pass
 
 
 @settings(max_examples=150, deadline=None)
@@ -113,10 +112,8 @@ def test_damaged_payload_with_a_fixed_hash_never_crashes(offset: int, junk: byte
     version = base[len(MAGIC) : len(MAGIC) + 2]
     digest = hashlib.sha256(version + bytes(payload)).digest()
     header = MAGIC + version + b"\x00\x00" + struct.pack(">I", len(payload)) + digest
-    try:
+    with contextlib.suppress(ImageError):
         read_image(header + bytes(payload))
-    except ImageError:
-        pass
 
 
 _CACHE: dict[str, bytes] = {}

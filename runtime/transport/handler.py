@@ -1,0 +1,40 @@
+"""The boundary between transports and the engine: what goes in, what comes out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message for one player; transports cut it into frames."""
+
+    to: str  # player key: the radio node id ("!a1b2c3d4") on the mesh, the name in `play`
+    text: str
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One command from one player."""
+
+    player: str
+    text: str
+    now_ms: int
+
+
+class CommandHandler(Protocol):
+    """Implemented by the engine.  Every method is called from one engine thread only."""
+
+    def handle(self, player: str, text: str, now_ms: int) -> Sequence[Outgoing]: ...
+
+    def handle_batch(self, commands: Sequence[Incoming]) -> Sequence[Outgoing]:
+        """Run several commands, commit them in one transaction, then return all replies."""
+        ...
+
+    def welcome(self, player: str, now_ms: int) -> Sequence[Outgoing]: ...
+
+    def tick(self, now_ms: int) -> Sequence[Outgoing]: ...
+
+    def close(self) -> None: ...
