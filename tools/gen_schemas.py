@@ -1,0 +1,394 @@
+"""Generate ``schemas/<kind>.schema.json`` (JSON Schema draft 2020-12), one per kind.
+
+    python -m tools.gen_schemas          # rewrite the files
+    python -m tools.gen_schemas --check  # exit 1 when a file is stale
+
+The schemas are used by the compiler (``compiler/schema.py``) and by editors through
+yaml-language-server (see docs/editor-setup.md), so every property has a description.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
+BASE = "https://meshmush.invalid/schemas/"
+
+ID = {
+    "type": "string",
+    "pattern": r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$",
+    "description": "A namespaced id such as town.gazebo",
+}
+LOCAL_ID = {
+    "type": "string",
+    "pattern": r"^[a-z][a-z0-9_]*$",
+    "description": "A name local to its housing template",
+}
+TEXT = {"type": "string", "minLength": 1}
+MONEY = {
+    "type": ["number", "string"],
+    "description": "An amount in the world's currency notation: 10.00 (decimal) or 1g5s (multitier)",
+}
+DURATION = {
+    "type": "string",
+    "pattern": r"^\d+(s|m|h|d)$",
+    "description": "A duration such as 30s, 10m, 1h, 1d",
+}
+DIRECTIONS = [
+    "north",
+    "south",
+    "east",
+    "west",
+    "up",
+    "down",
+    "northeast",
+    "northwest",
+    "southeast",
+    "southwest",
+    "in",
+    "out",
+    "n",
+    "s",
+    "e",
+    "w",
+    "u",
+    "d",
+    "ne",
+    "nw",
+    "se",
+    "sw",
+]
+CODE = {"type": "string", "description": "Trigger-language code (see docs/triggers.md)"}
+EXPR = {"type": ["string", "boolean"], "description": "A trigger-language expression"}
+
+
+def _d(schema: dict[str, Any], text: str) -> dict[str, Any]:
+    return {**schema, "description": text}
+
+
+def triggers(events: list[str]) -> dict[str, Any]:
+    return {
+        "type": "array",
+        "description": "Triggers: code run when an event happens",
+        "items": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["on", "do"],
+            "properties": {
+                "on": {"type": "string", "enum": events, "description": "The event: " + ", ".join(events)},
+                "do": CODE,
+                "match": _d({"type": "string", "minLength": 1}, "say triggers: the word that fires it"),
+                "every": _d(DURATION, "tick triggers: how often"),
+            },
+        },
+    }
+
+
+def kind_schema(kind: str, required: list[str], props: dict[str, Any], title: str) -> dict[str, Any]:
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"{BASE}{kind}.schema.json",
+        "title": title,
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["kind", *required],
+        "properties": {"kind": {"const": kind, "description": "The kind of this document"}, **props},
+    }
+
+
+def exits(local: bool = False) -> dict[str, Any]:
+    target = {"type": "string", "description": "A room id" + (" or a room of this template" if local else "")}
+    value: dict[str, Any] = target
+    if not local:
+        value = {
+            "oneOf": [
+                target,
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["to"],
+                    "properties": {
+                        "to": _d(ID, "The room this exit leads to"),
+                        "when": _d(EXPR, "The exit is usable only when this expression is true"),
+                        "blocked": _d(TEXT, "Shown when 'when' is false"),
+                    },
+                },
+            ]
+        }
+    return {
+        "type": "object",
+        "description": "Exits by direction: " + ", ".join(DIRECTIONS),
+        "propertyNames": {"enum": DIRECTIONS},
+        "additionalProperties": value,
+    }
+
+
+def all_schemas() -> dict[str, dict[str, Any]]:
+    flags = {"type": "array", "items": {"type": "string"}, "description": "Flags such as safe, dark"}
+    aliases = {"type": "array", "items": {"type": "string"}, "description": "Other names players may use"}
+    currency = {
+        "description": "The world's money",
+        "oneOf": [
+            {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["mode"],
+                "properties": {
+                    "mode": {"const": "decimal"},
+                    "symbol": _d({"type": "string"}, "Printed before amounts, e.g. ¤"),
+                    "decimals": _d({"type": "integer", "minimum": 0, "maximum": 6}, "Digits after the point"),
+                    "starting_balance": _d(MONEY, "Money a new player starts with"),
+                },
+            },
+            {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["mode", "tiers"],
+                "properties": {
+                    "mode": {"const": "multitier"},
+                    "tiers": {
+                        "type": "array",
+                        "minItems": 1,
+                        "description": "Tiers, largest first; the smallest is worth 1",
+                        "items": {
+                            "type": "object",
+                            "additionalProperties": False,
+                            "required": ["name", "short", "value"],
+                            "properties": {
+                                "name": _d(TEXT, "e.g. gold"),
+                                "short": _d({"type": "string", "pattern": "^[a-z]+$"}, "e.g. g"),
+                                "value": _d({"type": "integer", "minimum": 1}, "Worth in the smallest tier"),
+                            },
+                        },
+                    },
+                    "starting_balance": _d(MONEY, "Money a new player starts with"),
+                },
+            },
+        ],
+    }
+    state = {
+        "type": "object",
+        "description": "Declared state: SCOPE.name -> {type, default}",
+        "additionalProperties": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["type"],
+            "properties": {
+                "type": {"enum": ["bool", "int", "money", "text"], "description": "bool, int, money or text"},
+                "default": {"description": "Initial value, of the declared type"},
+            },
+        },
+    }
+    option = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["say"],
+        "properties": {
+            "say": _d(TEXT, "What the player says"),
+            "when": _d(EXPR, "Shown only when this holds"),
+            "goto": _d({"type": "string"}, "The next node; omitted ends the conversation"),
+        },
+    }
+    node = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["text"],
+        "properties": {
+            "text": _d(TEXT, "What the NPC says"),
+            "options": {"type": "array", "items": option, "description": "Numbered replies"},
+            "do": _d(CODE, "Runs when the node is shown"),
+        },
+    }
+    template_room = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["id", "name", "description"],
+        "properties": {
+            "id": LOCAL_ID,
+            "name": _d(TEXT, "May contain {owner}"),
+            "description": TEXT,
+            "exits": exits(local=True),
+        },
+    }
+    return {
+        "world": kind_schema(
+            "world",
+            ["id", "title", "format", "start", "currency"],
+            {
+                "id": _d({"type": "string", "pattern": "^[a-z][a-z0-9_]*$"}, "The world's id"),
+                "title": _d(TEXT, "The world's title"),
+                "format": _d({"const": 1}, "World format version (1)"),
+                "start": _d(ID, "The room new players start in"),
+                "currency": currency,
+                "state": state,
+                "triggers": triggers(["login", "tick"]),
+            },
+            "meshmush world document",
+        ),
+        "room": kind_schema(
+            "room",
+            ["id", "name", "description"],
+            {
+                "id": ID,
+                "name": _d(TEXT, "Shown as the room's title"),
+                "description": _d(TEXT, "Shown on entry and LOOK"),
+                "exits": exits(),
+                "flags": flags,
+                "objects": {
+                    "type": "array",
+                    "items": ID,
+                    "description": "Objects placed here at world start",
+                },
+                "triggers": triggers(["enter", "exit", "look", "say", "tick"]),
+            },
+            "meshmush room",
+        ),
+        "object": kind_schema(
+            "object",
+            ["id", "name", "description"],
+            {
+                "id": ID,
+                "name": TEXT,
+                "aliases": aliases,
+                "description": TEXT,
+                "takeable": _d({"type": "boolean"}, "Players can take it"),
+                "value": _d(MONEY, "What it is worth"),
+                "flags": flags,
+                "shop": _d(ID, "Vending machine: USE opens this shop"),
+                "triggers": triggers(["use", "take", "drop", "look", "tick"]),
+            },
+            "meshmush object",
+        ),
+        "npc": kind_schema(
+            "npc",
+            ["id", "name", "room", "description"],
+            {
+                "id": ID,
+                "name": TEXT,
+                "aliases": aliases,
+                "room": _d(ID, "Where the NPC stands"),
+                "description": TEXT,
+                "dialogue": {
+                    "type": "object",
+                    "description": "Dialogue nodes by name; talk starts at 'start'",
+                    "additionalProperties": node,
+                },
+                "triggers": triggers(["talk"]),
+            },
+            "meshmush NPC",
+        ),
+        "shop": kind_schema(
+            "shop",
+            ["id", "name"],
+            {
+                "id": ID,
+                "name": TEXT,
+                "room": _d(ID, "Where LIST/BUY/SELL work (omit for vending-only shops)"),
+                "stock": {
+                    "type": "array",
+                    "description": "What the shop sells",
+                    "items": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["item", "price"],
+                        "properties": {
+                            "item": ID,
+                            "price": MONEY,
+                            "quantity": _d({"type": "integer", "minimum": 0}, "Omit for unlimited"),
+                            "restock": _d(DURATION, "One unit comes back this often"),
+                        },
+                    },
+                },
+                "buys": {
+                    "type": "array",
+                    "description": "What the shop buys back",
+                    "items": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["item", "price"],
+                        "properties": {"item": ID, "price": MONEY},
+                    },
+                },
+            },
+            "meshmush shop",
+        ),
+        "housing": kind_schema(
+            "housing",
+            ["id", "office", "templates"],
+            {
+                "id": ID,
+                "office": _d(ID, "The room where HOUSE BUY works"),
+                "max_per_player": _d(
+                    {"type": "integer", "minimum": 1}, "Houses one player may own (default 1)"
+                ),
+                "sell_back_percent": _d(
+                    {"type": "integer", "minimum": 0, "maximum": 100}, "Refund on HOUSE SELL"
+                ),
+                "templates": {
+                    "type": "object",
+                    "description": "House templates by name",
+                    "minProperties": 1,
+                    "propertyNames": {"pattern": "^[a-z][a-z0-9_]*$"},
+                    "additionalProperties": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["name", "price", "rooms"],
+                        "properties": {
+                            "name": TEXT,
+                            "price": MONEY,
+                            "max_guests": _d(
+                                {"type": "integer", "minimum": 0}, "Guests the owner may invite"
+                            ),
+                            "rooms": {"type": "array", "minItems": 1, "items": template_room},
+                        },
+                    },
+                },
+            },
+            "meshmush housing",
+        ),
+        "game": kind_schema(
+            "game",
+            ["id", "type"],
+            {
+                "id": ID,
+                "type": {"enum": ["tinyhack", "eightball", "fortune", "slots"], "description": "The game"},
+                "room": _d(ID, "Omit: playable anywhere"),
+                "config": {"type": "object", "description": "Game settings (see docs/world-authoring.md)"},
+            },
+            "meshmush game",
+        ),
+        "board": kind_schema(
+            "board",
+            ["id", "name"],
+            {"id": ID, "name": TEXT, "room": _d(ID, "Omit: readable anywhere")},
+            "meshmush bulletin board",
+        ),
+    }
+
+
+def render(schema: dict[str, Any]) -> str:
+    return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+
+
+def main(argv: list[str]) -> int:
+    stale = []
+    for kind, schema in all_schemas().items():
+        path = SCHEMAS / f"{kind}.schema.json"
+        text = render(schema)
+        if "--check" in argv:
+            if not path.exists() or path.read_text(encoding="utf-8") != text:
+                stale.append(path.name)
+        else:
+            SCHEMAS.mkdir(exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+    if stale:
+        print("stale schemas (run python -m tools.gen_schemas): " + ", ".join(stale), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
