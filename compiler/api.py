@@ -25,23 +25,26 @@ FRAME_BYTES = 200
 
 def compile_world(root: Path, diags: Diagnostics) -> model.World | None:
     """Compile the world in ``root``; None when any error was reported."""
-    docs = [d for d in load_world(root, diags) if validate_document(d, diags)]
+    loaded = load_world(root, diags)
+    docs = [d for d in loaded if validate_document(d, diags)]
     worlds = [d for d in docs if d.kind == "world"]
     if len(worlds) != 1:
         return None  # the loader reports a missing or repeated world document
     wdoc = worlds[0]
     currency = asm.build_currency(wdoc, diags)
     state = asm.build_state(wdoc, currency, diags)
-    symbols = build_symbols(docs, diags)
+    # invalid documents still define their ids, so one schema error does not cascade
+    symbols = build_symbols(loaded, diags)
+    valid = {id(d) for d in docs}
     a = asm.Assembler(diags, symbols, currency, state)
     start = a.ref(wdoc, ("start",), ("room",), "start room") or ""
 
     by_kind: dict[str, list[SourceDoc]] = {}
-    for d in docs:
+    for d in loaded:
         ident = d.data.get("id")
         # only the first definition of a duplicated id is built
         sym = symbols.symbols.get(ident) if isinstance(ident, str) else None
-        if d.kind != "world" and (sym is None or sym.doc is not d):
+        if d.kind != "world" and (sym is None or sym.doc is not d or id(d) not in valid):
             continue
         by_kind.setdefault(str(d.kind), []).append(d)
 

@@ -122,10 +122,11 @@ class Assembler:
         return TriggerContext(
             event=event,
             owner=owner,
-            file=doc.file,
+            file=doc_label(doc),
             state=self.state,
             ids=self.symbols.kinds(),
             currency=self.currency,
+            line_base=doc.marks.span(()).line - 1,
         )
 
     def origin(self, doc: SourceDoc, path: Path_) -> Callable[[int, int], Span]:
@@ -203,10 +204,15 @@ class Assembler:
                     code=code,
                     match=match.lower() if isinstance(match, str) else None,
                     every=every,
-                    line=doc.marks.span(tpath).line,
+                    line=doc.marks.span(tpath).line - doc.marks.span(()).line + 1,
                 )
             )
         return tuple(out)
+
+
+def doc_label(doc: SourceDoc) -> str:
+    """How the image names a document: its kind and id ("room town.gazebo")."""
+    return f"{doc.kind} {doc.data.get('id', '?')}"
 
 
 def _get(data: Any, path: Path_) -> Any:

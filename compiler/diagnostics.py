@@ -15,6 +15,8 @@ from pathlib import Path
 from compiler.codes import CODES
 
 SEVERITIES = ("error", "warning", "info")
+MAX_QUOTED_FILE = 8 * 1024 * 1024  # files larger than this are not quoted
+MAX_QUOTED_LINE = 160
 
 
 @dataclass(frozen=True, order=True)
@@ -91,6 +93,11 @@ def did_you_mean(word: str, candidates: Iterable[str], n: int = 1) -> str | None
     return "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
 
 
+def a_or_an(noun: str) -> str:
+    """'a room', 'an object'."""
+    return ("an " if noun[:1] in "aeiou" else "a ") + noun
+
+
 # ---------------------------------------------------------------- rendering
 
 
@@ -99,12 +106,15 @@ def _source_line(root: Path | None, span: Span, cache: dict[str, list[str]]) -> 
         return None
     if span.file not in cache:
         try:
-            cache[span.file] = (root / span.file).read_text(encoding="utf-8").splitlines()
+            path = root / span.file
+            too_big = path.stat().st_size > MAX_QUOTED_FILE
+            cache[span.file] = [] if too_big else path.read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError):
             cache[span.file] = []
     lines = cache[span.file]
     if 1 <= span.line <= len(lines):
-        return lines[span.line - 1]
+        line = lines[span.line - 1]
+        return line if len(line) <= MAX_QUOTED_LINE else line[:MAX_QUOTED_LINE] + "…"
     return None
 
 

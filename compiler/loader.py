@@ -76,6 +76,7 @@ class Marks:
     file: str
     root: yaml.Node
     _index: dict[Path_, _Entry] = field(default_factory=dict)
+    lines: list[str] = field(default_factory=list)  # the file's text, for block-scalar indentation
 
     def _entry(self, path: Path_) -> _Entry | None:
         cur = path
@@ -111,7 +112,7 @@ class Marks:
         if node.style in ("|", ">"):
             # content starts on the line after the indicator, at the block's indentation
             first = start.line + 1  # 0-based line of the first content line
-            indent = _block_indent(start, node)
+            indent = _block_indent(start, self.lines)
             return Span(self.file, first + line, indent + column)
         if node.style in ("'", '"'):
             if line == 1:
@@ -123,24 +124,12 @@ class Marks:
         return Span(self.file, start.line + line, column)
 
 
-def _block_indent(start: yaml.Mark, node: yaml.ScalarNode) -> int:
-    """Column (0-based) where a block scalar's content begins."""
-    buf = start.buffer
-    if not buf:
-        return start.column + 2
-    # skip the indicator line
-    pos = start.pointer
-    nl = buf.find("\n", pos)
-    if nl < 0:
-        return start.column + 2
-    pos = nl + 1
-    while pos < len(buf):
-        end = buf.find("\n", pos)
-        end = len(buf) if end < 0 else end
-        line = buf[pos:end]
+def _block_indent(start: yaml.Mark, lines: list[str]) -> int:
+    """Column (0-based) where a block scalar's content begins: the indentation of its first
+    non-blank line after the indicator line."""
+    for line in lines[start.line + 1 :]:
         if line.strip():
             return len(line) - len(line.lstrip(" "))
-        pos = end + 1
     return start.column + 2
 
 
@@ -234,7 +223,7 @@ def _iter_files(root: Path) -> Iterator[Path]:
     for p in sorted(root.rglob("*")):
         if (
             p.suffix in (".yaml", ".yml")
-            and p.is_file()
+            and not p.is_dir()
             and not any(part.startswith(".") for part in p.relative_to(root).parts)
         ):
             yield p
@@ -305,6 +294,7 @@ def load_file(root: Path, path: Path, diags: Diagnostics) -> list[SourceDoc]:
             )
             return []
     docs: list[SourceDoc] = []
+    lines = text.split("\n")
     for index, node in enumerate(nodes):
         if node is None:
             continue
@@ -337,7 +327,7 @@ def load_file(root: Path, path: Path, diags: Diagnostics) -> list[SourceDoc]:
                 did_you_mean(str(kind), KINDS) or f"kinds: {', '.join(KINDS)}",
             )
             continue
-        docs.append(SourceDoc(rel, index, kind, data, Marks(rel, node, b.index)))
+        docs.append(SourceDoc(rel, index, kind, data, Marks(rel, node, b.index, lines)))
     return docs
 
 
@@ -383,16 +373,16 @@ def load_world(root: Path, diags: Diagnostics) -> list[SourceDoc]:
         )
     for extra in worlds[1:]:
         first = worlds[0]
-        fspan = first.marks.span(("kind",))
+        fspan = first.marks.span(("kind",), key=True)
         diags.error(
             "MM1015",
             f"a second 'kind: world' document (the first is at {first.file}:{fspan.line})",
-            extra.marks.span(("kind",)),
+            extra.marks.span(("kind",), key=True),
             "a world has exactly one world document; merge them",
         )
         diags.info(
             "MM1015",
-            f"first world document (another at {extra.file}:{extra.marks.span(('kind',)).line})",
+            f"first world document (another at {extra.file}:{extra.marks.span(('kind',), key=True).line})",
             fspan,
         )
     return docs

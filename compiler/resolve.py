@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from compiler.diagnostics import Diagnostics, Span, did_you_mean
+from compiler.diagnostics import Diagnostics, Span, a_or_an, did_you_mean
 from compiler.loader import SourceDoc
 
 RESERVED_NAMESPACES = frozenset({"world", "player", "room", "self"})
@@ -50,17 +50,19 @@ class SymbolTable:
         sym = self.symbols.get(target)
         wanted = " or ".join(kinds)
         if sym is None:
-            hint = did_you_mean(target, self.ids_of(kinds)) or f"define a {kinds[0]} with id '{target}'"
+            hint = (
+                did_you_mean(target, self.ids_of(kinds)) or f"define {a_or_an(kinds[0])} with id '{target}'"
+            )
             diags.error("MM4002", f"{what} '{target}' does not exist", span, hint)
             return None
         if sym.kind not in kinds:
             hint = did_you_mean(target, self.ids_of(kinds))
             diags.error(
                 "MM4003",
-                f"{what} '{target}' is a {sym.kind} (defined at {sym.span.file}:{sym.span.line}),"
-                f" not a {wanted}",
+                f"{what} '{target}' is {a_or_an(sym.kind)} (defined at {sym.span.file}:{sym.span.line}),"
+                f" not {a_or_an(wanted)}",
                 span,
-                hint or f"name a {wanted} here",
+                hint or f"name {a_or_an(wanted)} here",
             )
             return None
         return target
@@ -83,7 +85,6 @@ def build_symbols(docs: Iterable[SourceDoc], diags: Diagnostics) -> SymbolTable:
                 span,
                 f"'{ns}.' names state variables; choose another namespace, e.g. 'town.{ident.split('.', 1)[-1]}'",
             )
-            continue
         prev = table.get(ident)
         if prev is not None:
             diags.error(

@@ -98,12 +98,14 @@ def _report(doc: SourceDoc, err: ValidationError, diags: Diagnostics) -> None:
         diags.error(
             "MM2002",
             f"{label} needs '{missing[0] if missing else err.validator_value}'",
-            where if path else doc.marks.span(("kind",)),
+            where if path else doc.marks.span(("kind",), key=True),
             f"add '{missing[0] if missing else ''}: …'",
         )
         return
-    if v == "propertyNames":
-        allowed_names = (err.validator_value or {}).get("enum")
+    if v == "propertyNames" or "propertyNames" in err.absolute_schema_path:
+        vv = err.validator_value
+        allowed_names = list(vv) if v == "enum" else (vv.get("enum") if isinstance(vv, dict) else None)
+        pattern = vv.get("pattern", "") if isinstance(vv, dict) else (vv if v == "pattern" else "")
         bad = inst if isinstance(inst, str) else str(inst)
         # the failing name is the instance; find its key position in the parent mapping
         parent = path[:-1] if path and path[-1] == bad else path
@@ -120,7 +122,7 @@ def _report(doc: SourceDoc, err: ValidationError, diags: Diagnostics) -> None:
                 "MM2005",
                 f"name '{bad}' is not allowed here",
                 span,
-                _hint_for_pattern((err.validator_value or {}).get("pattern", "")),
+                _hint_for_pattern(pattern),
             )
         return
     if v == "type":

@@ -39,9 +39,10 @@ def _violations() -> list[str]:
         for line, mod in _imports(path):
             top = mod.split(".")[0]
             where = f"{rel}:{line} imports {mod}"
-            if rel.startswith("compiler/") and (top == "tools" or (
-                top == "runtime" and not (mod == "runtime" or mod.startswith("runtime.image"))
-            )):
+            if rel.startswith("compiler/") and (
+                top == "tools"
+                or (top == "runtime" and not (mod == "runtime" or mod.startswith("runtime.image")))
+            ):
                 bad.append(where + " (compiler may import only runtime.image)")
             if rel.startswith("runtime/") and top in ("compiler", "tools"):
                 bad.append(where + " (runtime never imports compiler or tools)")

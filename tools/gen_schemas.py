@@ -78,7 +78,7 @@ def triggers(events: list[str]) -> dict[str, Any]:
             "additionalProperties": False,
             "required": ["on", "do"],
             "properties": {
-                "on": {"type": "string", "enum": events, "description": "The event: " + ", ".join(events)},
+                "on": {"type": "string", "description": "The event: " + ", ".join(events)},
                 "do": CODE,
                 "match": _d({"type": "string", "minLength": 1}, "say triggers: the word that fires it"),
                 "every": _d(DURATION, "tick triggers: how often"),

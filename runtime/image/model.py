@@ -50,7 +50,9 @@ class Code:
     """One compiled trigger body or expression.
 
     ``ops`` is bytecode (see ``runtime.image.opcodes``); ``consts`` its constant pool;
-    ``lines`` maps instruction offsets back to the YAML source.  Jumps only go forward,
+    ``lines`` maps instruction offsets back to the YAML source: ``file`` names the document
+    ("room town.gazebo") and lines count from the document's first line, so renaming files or
+    moving documents between them leaves the image byte-identical.  Jumps only go forward,
     so ``max_steps`` (computed by the compiler, re-checked by the verifier) bounds the run.
     """
 
@@ -58,7 +60,7 @@ class Code:
     consts: tuple[Scalar, ...]
     names: tuple[str, ...]  # variable names and ids the ops refer to by index
     lines: tuple[LineEntry, ...]
-    file: str  # world-relative path of the YAML file
+    file: str  # the owning document: "KIND ID", e.g. "room town.gazebo"
     max_steps: int
     max_messages: int
 
@@ -69,7 +71,7 @@ class Trigger:
     code: Code
     match: str | None = None  # ``say`` triggers: the word that fires it (lowercase)
     every: int | None = None  # ``tick`` triggers: period in seconds
-    line: int = 0  # line of the trigger entry in ``code.file``
+    line: int = 0  # line of the trigger entry within its document
 
 
 @dataclass(frozen=True)

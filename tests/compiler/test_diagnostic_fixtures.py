@@ -34,7 +34,7 @@ def _prepare(fixture: Path, tmp: Path) -> tuple[Path, set[tuple[str, str, int, i
     world = tmp / "world"
     expected: set[tuple[str, str, int, int]] = set()
     if fixture.is_dir():
-        shutil.copytree(fixture, world)
+        shutil.copytree(fixture, world, symlinks=True)
         (world / "expect.txt").unlink()
         for line in (fixture / "expect.txt").read_text(encoding="utf-8").splitlines():
             if not line.strip() or line.startswith("#"):

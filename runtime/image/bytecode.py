@@ -1,0 +1,133 @@
+"""Decoding and verifying trigger bytecode.
+
+``decode`` turns ``Code.ops`` into instructions; ``verify_code`` proves a Code safe to run:
+known opcodes, whole operands, valid constant and name indexes, forward jumps landing on
+instruction boundaries, no stack underflow on any path, every path ending in a terminator,
+and the recorded step and message bounds holding.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from runtime.image.model import Code
+from runtime.image.opcodes import BY_CODE, MAX_MESSAGES, MAX_STEPS, Op, width
+
+
+@dataclass(frozen=True)
+class Instr:
+    pc: int
+    op: Op
+    args: tuple[int, ...]
+    next_pc: int
+
+
+class BytecodeError(Exception):
+    pass
+
+
+def decode(ops: bytes) -> list[Instr]:
+    out: list[Instr] = []
+    pc = 0
+    n = len(ops)
+    while pc < n:
+        op = BY_CODE.get(ops[pc])
+        if op is None:
+            raise BytecodeError(f"unknown opcode 0x{ops[pc]:02x} at {pc}")
+        w = width(op)
+        if pc + w > n:
+            raise BytecodeError(f"{op.name} at {pc} is truncated")
+        args = tuple((ops[pc + 1 + 2 * i] << 8) | ops[pc + 2 + 2 * i] for i in range(len(op.operands)))
+        out.append(Instr(pc, op, args, pc + w))
+        pc += w
+    return out
+
+
+def successors(ins: Instr) -> tuple[int, ...]:
+    if ins.op.terminal:
+        return ()
+    if "jump" in ins.op.operands:
+        target = ins.next_pc + ins.args[0]
+        if ins.op.name == "JUMP":
+            return (target,)
+        return (ins.next_pc, target)
+    return (ins.next_pc,)
+
+
+def bounds(instrs: list[Instr]) -> tuple[int, int]:
+    """Longest path in instructions and most messages on any path (forward-only code)."""
+    index = {ins.pc: i for i, ins in enumerate(instrs)}
+    steps = [0] * len(instrs)
+    msgs = [0] * len(instrs)
+    for i in range(len(instrs) - 1, -1, -1):
+        ins = instrs[i]
+        best_s = best_m = 0
+        for s in successors(ins):
+            j = index.get(s)
+            if j is not None:
+                best_s = max(best_s, steps[j])
+                best_m = max(best_m, msgs[j])
+        steps[i] = 1 + best_s
+        msgs[i] = (1 if ins.op.message else 0) + best_m
+    return (steps[0], msgs[0]) if instrs else (0, 0)
+
+
+def verify_code(code: Code) -> list[str]:
+    """Every problem with ``code``, in plain words (empty when it is safe to run)."""
+    try:
+        instrs = decode(code.ops)
+    except BytecodeError as exc:
+        return [str(exc)]
+    if not instrs:
+        return ["empty bytecode"]
+    problems: list[str] = []
+    starts = {ins.pc for ins in instrs}
+    end = len(code.ops)
+    for ins in instrs:
+        for kind, arg in zip(ins.op.operands, ins.args, strict=True):
+            if kind == "const" and arg >= len(code.consts):
+                problems.append(f"{ins.op.name} at {ins.pc}: constant {arg} out of range")
+            elif kind == "name" and arg >= len(code.names):
+                problems.append(f"{ins.op.name} at {ins.pc}: name {arg} out of range")
+            elif kind == "jump":
+                target = ins.next_pc + arg
+                if target > end or (target not in starts and target != end):
+                    problems.append(f"{ins.op.name} at {ins.pc}: jump to {target} is not an instruction")
+                elif target == end:
+                    problems.append(f"{ins.op.name} at {ins.pc}: jump past the last instruction")
+            elif kind == "kind" and arg > 3:
+                problems.append(f"{ins.op.name} at {ins.pc}: unknown text kind {arg}")
+    if not instrs[-1].op.terminal:
+        problems.append("bytecode does not end with STOP, RETURN or END")
+    if problems:
+        return problems
+    # stack depth along every path (forward-only: one pass in pc order, merging depths)
+    index = {ins.pc: i for i, ins in enumerate(instrs)}
+    depth: list[int | None] = [None] * len(instrs)
+    depth[0] = 0
+    for i, ins in enumerate(instrs):
+        d = depth[i]
+        if d is None:
+            continue  # unreachable instruction: harmless
+        pops = ins.op.pops + (ins.args[0] if ins.op.name == "BUILD" else 0)
+        if d < pops:
+            problems.append(f"{ins.op.name} at {ins.pc}: stack underflow")
+            continue
+        if ins.op.name in ("AND_JUMP", "OR_JUMP"):
+            after = {ins.next_pc: d - 1, ins.next_pc + ins.args[0]: d}
+        else:
+            after = {s: d - pops + ins.op.pushes for s in successors(ins)}
+        for target, nd in after.items():
+            j = index[target]
+            if depth[j] is None:
+                depth[j] = nd
+            elif depth[j] != nd:
+                problems.append(f"stack depth differs where paths meet at {target}")
+    if problems:
+        return problems
+    steps, msgs = bounds(instrs)
+    if steps > code.max_steps or code.max_steps > MAX_STEPS:
+        problems.append(f"step bound {code.max_steps} is wrong or over {MAX_STEPS} (longest path {steps})")
+    if msgs > code.max_messages or code.max_messages > MAX_MESSAGES:
+        problems.append(f"message bound {code.max_messages} is wrong or over {MAX_MESSAGES} (at most {msgs})")
+    return problems
