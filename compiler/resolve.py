@@ -56,13 +56,13 @@ class SymbolTable:
             diags.error("MM4002", f"{what} '{target}' does not exist", span, hint)
             return None
         if sym.kind not in kinds:
-            hint = did_you_mean(target, self.ids_of(kinds))
+            close = did_you_mean(target, self.ids_of(kinds))
             diags.error(
                 "MM4003",
                 f"{what} '{target}' is {a_or_an(sym.kind)} (defined at {sym.span.file}:{sym.span.line}),"
                 f" not {a_or_an(wanted)}",
                 span,
-                hint or f"name {a_or_an(wanted)} here",
+                close or f"name {a_or_an(wanted)} here",
             )
             return None
         return target

@@ -48,7 +48,7 @@ _TYPE_WORDS = {
 
 def _type_words(t: Any) -> str:
     if isinstance(t, list):
-        return " or ".join(_TYPE_WORDS.get(x, x) for x in t)
+        return " or ".join(_TYPE_WORDS.get(str(x), str(x)) for x in t)
     return _TYPE_WORDS.get(t, str(t))
 
 
@@ -78,32 +78,33 @@ def _report(doc: SourceDoc, err: ValidationError, diags: Diagnostics) -> None:
     err = _leaf(err)
     path = tuple(err.absolute_path)
     where = doc.marks.span(path)
-    v = err.validator
-    inst = err.instance
+    v: Any = err.validator
+    inst: Any = err.instance
+    vv: Any = err.validator_value
+    sch: Any = err.schema
     name = str(path[-1]) if path else doc.kind or "document"
     if v == "additionalProperties" and isinstance(inst, dict):
-        allowed = sorted((err.schema.get("properties") or {}).keys())
+        allowed = sorted((sch.get("properties") or {}).keys())
         extra = [k for k in inst if k not in allowed]
         for key in extra[:3]:
             diags.error(
                 "MM2001",
-                f"unknown key '{key}' in {'a ' + doc.kind if not path else name}",
+                f"unknown key '{key}' in {'a ' + str(doc.kind) if not path else name}",
                 doc.marks.span((*path, key), key=True),
                 did_you_mean(str(key), allowed) or f"allowed keys: {', '.join(allowed)}",
             )
         return
     if v == "required":
-        missing = [k for k in err.validator_value if isinstance(inst, dict) and k not in inst]
+        missing = [k for k in vv if isinstance(inst, dict) and k not in inst]
         label = f"a {doc.kind}" if not path else f"'{name}'"
         diags.error(
             "MM2002",
-            f"{label} needs '{missing[0] if missing else err.validator_value}'",
+            f"{label} needs '{missing[0] if missing else vv}'",
             where if path else doc.marks.span(("kind",), key=True),
             f"add '{missing[0] if missing else ''}: …'",
         )
         return
     if v == "propertyNames" or "propertyNames" in err.absolute_schema_path:
-        vv = err.validator_value
         allowed_names = list(vv) if v == "enum" else (vv.get("enum") if isinstance(vv, dict) else None)
         pattern = vv.get("pattern", "") if isinstance(vv, dict) else (vv if v == "pattern" else "")
         bad = inst if isinstance(inst, str) else str(inst)
@@ -128,13 +129,13 @@ def _report(doc: SourceDoc, err: ValidationError, diags: Diagnostics) -> None:
     if v == "type":
         diags.error(
             "MM2003",
-            f"'{name}' should be {_type_words(err.validator_value)}, not {_show(inst)}",
+            f"'{name}' should be {_type_words(vv)}, not {_show(inst)}",
             where,
-            f"write {name} as {_type_words(err.validator_value)}",
+            f"write {name} as {_type_words(vv)}",
         )
         return
     if v in ("enum", "const"):
-        options = err.validator_value if v == "enum" else [err.validator_value]
+        options = vv if v == "enum" else [vv]
         shown = ", ".join(str(o).lower() if isinstance(o, bool) else str(o) for o in options)
         diags.error(
             "MM2004",
@@ -145,15 +146,15 @@ def _report(doc: SourceDoc, err: ValidationError, diags: Diagnostics) -> None:
         return
     if v == "pattern":
         diags.error(
-            "MM2005", f"{_show(inst)} is not a valid {name}", where, _hint_for_pattern(err.validator_value)
+            "MM2005", f"{_show(inst)} is not a valid {name}", where, _hint_for_pattern(vv)
         )
         return
     if v in ("minimum", "maximum", "minItems", "minLength", "minProperties", "maxItems", "maxLength"):
         diags.error(
             "MM2007",
-            f"{_show(inst)} is out of range for '{name}' ({v} {err.validator_value})",
+            f"{_show(inst)} is out of range for '{name}' ({v} {vv})",
             where,
-            f"{v} is {err.validator_value}",
+            f"{v} is {vv}",
         )
         return
     diags.error("MM2003", f"'{name}' is malformed: {err.message[:120]}", where, "see the schema in schemas/")

@@ -119,7 +119,7 @@ def _div(a: int, b: int) -> int:
     return q if (a >= 0) == (b >= 0) else -q
 
 
-def run(code: Code, env: VmEnv, limits: Limits = Limits()) -> VmResult:  # noqa: B008
+def run(code: Code, env: VmEnv, limits: Limits = Limits()) -> VmResult:
     """Run ``code``.  Never raises for verified bytecode: problems come back in ``error``."""
     try:
         instrs = _instrs(code)

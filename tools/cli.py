@@ -113,7 +113,7 @@ def cmd_play(args: argparse.Namespace) -> int:
     if args.frame_bytes < 40 or args.frame_bytes > 10000:
         raise UsageError("--frame-bytes must be between 40 and 10000")
     world, info = load_world_or_image(args.world)
-    return run_play(
+    code: int = run_play(
         world,
         info.content_hash,
         db_path=Path(args.db) if args.db else None,
@@ -125,12 +125,14 @@ def cmd_play(args: argparse.Namespace) -> int:
         stdin=sys.stdin,
         stdout=sys.stdout,
     )
+    return code
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from tools.serve import run_serve
 
-    return run_serve(args, load_world_or_image)
+    code: int = run_serve(args, load_world_or_image)
+    return code
 
 
 def build_parser() -> argparse.ArgumentParser:

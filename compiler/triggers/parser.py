@@ -84,7 +84,8 @@ def _syntax_problem(exc: UnexpectedInput, text: str) -> Problem:
     line = getattr(exc, "line", 1) or 1
     col = getattr(exc, "column", 1) or 1
     if isinstance(exc, UnexpectedCharacters):
-        ch = text[exc.pos_in_stream] if 0 <= exc.pos_in_stream < len(text) else "?"
+        at = exc.pos_in_stream if exc.pos_in_stream is not None else -1
+        ch = text[at] if 0 <= at < len(text) else "?"
         if ch == '"':
             return Problem(
                 (line, col), "MM3001", "unterminated text: a closing '\"' is missing", 'close the text with "'
@@ -121,9 +122,7 @@ def _syntax_problem(exc: UnexpectedInput, text: str) -> Problem:
                 _expected_words(set(exc.expected)) or None,
             )
         shown = "a new line" if tok.type == "_NL" else f"'{tok.value}'"
-        hint = _expected_words(set(exc.expected))
-        if tok.type == "_NL" and "ELSE" in exc.expected:
-            hint = hint or None
+        hint: str | None = _expected_words(set(exc.expected))
         if tok.value == "else":
             hint = "put 'else' on the same line as the closing '}': } else {"
         return Problem((line, col), "MM3001", f"unexpected {shown}", hint or None)

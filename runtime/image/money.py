@@ -72,7 +72,7 @@ def parse_amount(text: str, currency: Currency) -> int:
             raise MoneyError(f"'{text}' is not an amount; write it like {example(currency)}")
     if value > MAX_AMOUNT:
         raise MoneyError(f"'{text}' is too large")
-    return value
+    return int(value)
 
 
 def format_amount(value: int, currency: Currency) -> str:

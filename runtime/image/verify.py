@@ -92,9 +92,9 @@ def verify_world(world: model.World) -> list[str]:
     for s in world.shops:
         if s.room is not None and s.room not in rooms:
             problems.append(f"shop {s.id}: room '{s.room}' does not exist")
-        for item in (*s.stock, *s.buys):
-            if item.item not in objects:
-                problems.append(f"shop {s.id}: item '{item.item}' is not an object")
+        for item_id in [st.item for st in s.stock] + [b.item for b in s.buys]:
+            if item_id not in objects:
+                problems.append(f"shop {s.id}: item '{item_id}' is not an object")
     for h in world.housing:
         if h.office not in rooms:
             problems.append(f"housing {h.id}: office '{h.office}' does not exist")
