@@ -35,6 +35,7 @@ _INF = re.compile(r"^[-+]?\.(inf|Inf|INF)$")
 _NAN = re.compile(r"^\.(nan|NaN|NAN)$")
 
 Path_ = tuple[str | int, ...]
+_MAYBE_NOT_TEXT = frozenset("0123456789+-.~nNtTfF")
 
 
 def _core_scalar(node: yaml.ScalarNode) -> Any:
@@ -42,6 +43,8 @@ def _core_scalar(node: yaml.ScalarNode) -> Any:
     value: str = node.value
     if node.style in ("'", '"', "|", ">"):
         return value
+    if value and value[0] not in _MAYBE_NOT_TEXT:
+        return value  # fast path: cannot be a number, bool or null
     if value in ("", "~", "null", "Null", "NULL"):
         return None
     if value in ("true", "True", "TRUE"):

@@ -28,9 +28,13 @@ class Symbol:
 @dataclass
 class SymbolTable:
     symbols: dict[str, Symbol]
+    _kinds: dict[str, str] | None = None
 
     def kinds(self) -> dict[str, str]:
-        return {s.id: s.kind for s in self.symbols.values()}
+        """id -> kind (computed once; the table does not change after build_symbols)."""
+        if self._kinds is None:
+            self._kinds = {s.id: s.kind for s in self.symbols.values()}
+        return self._kinds
 
     def ids_of(self, kinds: Iterable[str]) -> list[str]:
         wanted = set(kinds)

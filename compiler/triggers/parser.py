@@ -6,6 +6,7 @@ into the YAML file.  Syntax errors come back as values with an expected-token hi
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -19,6 +20,7 @@ from runtime.image.model import Currency
 from runtime.image.money import MoneyError, example, parse_amount
 
 GRAMMAR = Path(__file__).with_name("grammar.lark")
+_PLAIN_NAME = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z0-9_]+)+$")
 
 
 @dataclass(frozen=True)
@@ -35,14 +37,27 @@ class ParseFailed(Exception):
         self.problem = problem
 
 
+@dataclass
+class _Context:
+    currency: Currency
+    base: ast.Pos | None
+    problems: list[Problem]
+
+
+@cache
+def _transformer() -> _ToAst:
+    return _ToAst()
+
+
 @cache
 def _lark() -> Lark:
+    """The parser, built once; it transforms while parsing (no parse tree is kept)."""
     return Lark(
         GRAMMAR.read_text(encoding="utf-8"),
         parser="lalr",
         start=["start", "expr"],
-        propagate_positions=True,
         maybe_placeholders=False,
+        transformer=_transformer(),
     )
 
 
@@ -181,7 +196,11 @@ def _unescape(raw: str, pos: ast.Pos, parse_expr: Any) -> ast.Interp:
             if buf:
                 parts.append("".join(buf))
                 buf = []
-            parts.append(parse_expr(inner, (line, col0 + 1 + i + 1)))
+            ipos = (line, col0 + 1 + i + 1)
+            if _PLAIN_NAME.match(inner):  # the common case {player.name}: no parser run needed
+                parts.append(ast.Var(ipos, inner))
+            else:
+                parts.append(parse_expr(inner, ipos))
             i = end + 1
             continue
         if ch == "}":
@@ -210,71 +229,71 @@ def _shift(pos: ast.Pos, base: ast.Pos) -> ast.Pos:
     return (base[0] + line - 1, base[1] + col - 1 if line == 1 else col)
 
 
-@v_args(meta=True, inline=False)
+@v_args(inline=False)
 class _ToAst(Transformer[Token, Any]):
-    def __init__(self, currency: Currency, base: ast.Pos | None, problems: list[Problem]) -> None:
-        super().__init__()
-        self.currency = currency
-        self.base = base
-        self.problems = problems
+    """Builds the AST during parsing.  Per-parse settings live on a stack (interpolated
+    expressions are parsed re-entrantly from inside a string literal)."""
 
-    def _pos(self, meta: Any) -> ast.Pos:
-        p = (getattr(meta, "line", 1), getattr(meta, "column", 1))
-        return _shift(p, self.base) if self.base else p
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[_Context] = []
+
+    @property
+    def c(self) -> _Context:
+        return self.stack[-1]
 
     def _tpos(self, tok: Token) -> ast.Pos:
         p = (tok.line or 1, tok.column or 1)
-        return _shift(p, self.base) if self.base else p
+        base = self.c.base
+        return _shift(p, base) if base else p
 
     def _interp(self, tok: Token) -> ast.Interp:
         pos = self._tpos(tok)
-        return _unescape(str(tok)[1:-1], pos, self._parse_inner)
-
-    def _parse_inner(self, text: str, base: ast.Pos) -> ast.Expr:
-        return parse_expression(text, self.currency, self.problems, base)
+        c = self.c
+        return _unescape(str(tok)[1:-1], pos, lambda text, base: parse_expression(text, c.currency, c.problems, base))
 
     # statements
-    def start(self, meta: Any, children: list[Any]) -> tuple[ast.Stmt, ...]:
-        return tuple(children)
+    def start(self, c: list[Any]) -> tuple[ast.Stmt, ...]:
+        return tuple(c)
 
-    def block(self, meta: Any, children: list[Any]) -> tuple[ast.Stmt, ...]:
-        return tuple(children)
+    def block(self, c: list[Any]) -> tuple[ast.Stmt, ...]:
+        return tuple(c)
 
-    def say(self, meta: Any, c: list[Any]) -> ast.Say:
-        return ast.Say(self._pos(meta), self._interp(c[0]))
+    def say(self, c: list[Any]) -> ast.Say:
+        return ast.Say(self._tpos(c[0]), self._interp(c[1]))
 
-    def announce(self, meta: Any, c: list[Any]) -> ast.Announce:
-        return ast.Announce(self._pos(meta), self._interp(c[0]))
+    def announce(self, c: list[Any]) -> ast.Announce:
+        return ast.Announce(self._tpos(c[0]), self._interp(c[1]))
 
-    def set(self, meta: Any, c: list[Any]) -> ast.Set:
-        return ast.Set(self._pos(meta), str(c[0]), self._tpos(c[0]), c[1])
+    def set(self, c: list[Any]) -> ast.Set:
+        return ast.Set(self._tpos(c[0]), str(c[1]), self._tpos(c[1]), c[2])
 
-    def _id(self, meta: Any, op: str, tok: Token) -> ast.IdStmt:
-        return ast.IdStmt(self._pos(meta), op, str(tok), self._tpos(tok))
+    def _id(self, c: list[Any], op: str) -> ast.IdStmt:
+        return ast.IdStmt(self._tpos(c[0]), op, str(c[1]), self._tpos(c[1]))
 
-    def give(self, meta: Any, c: list[Any]) -> ast.IdStmt:
-        return self._id(meta, "give", c[0])
+    def give(self, c: list[Any]) -> ast.IdStmt:
+        return self._id(c, "give")
 
-    def take(self, meta: Any, c: list[Any]) -> ast.IdStmt:
-        return self._id(meta, "take", c[0])
+    def take(self, c: list[Any]) -> ast.IdStmt:
+        return self._id(c, "take")
 
-    def teleport(self, meta: Any, c: list[Any]) -> ast.IdStmt:
-        return self._id(meta, "teleport", c[0])
+    def teleport(self, c: list[Any]) -> ast.IdStmt:
+        return self._id(c, "teleport")
 
-    def pay(self, meta: Any, c: list[Any]) -> ast.MoneyStmt:
-        return ast.MoneyStmt(self._pos(meta), "pay", c[0])
+    def pay(self, c: list[Any]) -> ast.MoneyStmt:
+        return ast.MoneyStmt(self._tpos(c[0]), "pay", c[1])
 
-    def charge(self, meta: Any, c: list[Any]) -> ast.MoneyStmt:
-        return ast.MoneyStmt(self._pos(meta), "charge", c[0])
+    def charge(self, c: list[Any]) -> ast.MoneyStmt:
+        return ast.MoneyStmt(self._tpos(c[0]), "charge", c[1])
 
-    def stop(self, meta: Any, c: list[Any]) -> ast.Stop:
-        return ast.Stop(self._pos(meta))
+    def stop(self, c: list[Any]) -> ast.Stop:
+        return ast.Stop(self._tpos(c[0]))
 
-    def if_stmt(self, meta: Any, c: list[Any]) -> ast.If:
+    def if_stmt(self, c: list[Any]) -> ast.If:
         orelse: tuple[ast.Stmt, ...] = ()
-        if len(c) > 2:
-            orelse = c[2] if isinstance(c[2], tuple) else (c[2],)
-        return ast.If(self._pos(meta), c[0], c[1], orelse)
+        if len(c) > 3:
+            orelse = c[3] if isinstance(c[3], tuple) else (c[3],)
+        return ast.If(self._tpos(c[0]), c[1], c[2], orelse)
 
     # expressions
     def _binary_chain(self, c: list[Any]) -> ast.Expr:
@@ -284,77 +303,76 @@ class _ToAst(Transformer[Token, Any]):
             left = ast.Binary(self._tpos(op_tok), str(op_tok), left, c[i + 1])
         return left
 
-    def or_expr(self, meta: Any, c: list[Any]) -> ast.Expr:
+    def or_expr(self, c: list[Any]) -> ast.Expr:
         return self._binary_chain(c)
 
-    def and_expr(self, meta: Any, c: list[Any]) -> ast.Expr:
+    def and_expr(self, c: list[Any]) -> ast.Expr:
         return self._binary_chain(c)
 
-    def comparison(self, meta: Any, c: list[Any]) -> ast.Expr:
+    def comparison(self, c: list[Any]) -> ast.Expr:
         return self._binary_chain(c)
 
-    def sum(self, meta: Any, c: list[Any]) -> ast.Expr:
+    def sum(self, c: list[Any]) -> ast.Expr:
         return self._binary_chain(c)
 
-    def product(self, meta: Any, c: list[Any]) -> ast.Expr:
+    def product(self, c: list[Any]) -> ast.Expr:
         return self._binary_chain(c)
 
-    def not_op(self, meta: Any, c: list[Any]) -> ast.Unary:
+    def not_op(self, c: list[Any]) -> ast.Unary:
         return ast.Unary(self._tpos(c[0]), "not", c[1])
 
-    def neg(self, meta: Any, c: list[Any]) -> ast.Unary:
+    def neg(self, c: list[Any]) -> ast.Unary:
         return ast.Unary(self._tpos(c[0]), "-", c[1])
 
-    def int_lit(self, meta: Any, c: list[Any]) -> ast.Lit:
+    def int_lit(self, c: list[Any]) -> ast.Lit:
         tok = c[0]
         value = int(str(tok))
         if value > 2**53:
-            self.problems.append(
-                Problem(self._tpos(tok), "MM3004", f"number {tok} is too large", "keep numbers below 2^53")
-            )
+            self.c.problems.append(Problem(self._tpos(tok), "MM3004", f"number {tok} is too large", "keep numbers below 2^53"))
         return ast.Lit(self._tpos(tok), value, "int", str(tok))
 
-    def money_lit(self, meta: Any, c: list[Any]) -> ast.Lit:
+    def money_lit(self, c: list[Any]) -> ast.Lit:
         tok = c[0]
         try:
-            value = parse_amount(str(tok), self.currency)
+            value = parse_amount(str(tok), self.c.currency)
         except MoneyError as exc:
-            self.problems.append(
-                Problem(self._tpos(tok), "MM5001", str(exc), f"for example {example(self.currency)}")
+            self.c.problems.append(
+                Problem(self._tpos(tok), "MM5001", str(exc), f"for example {example(self.c.currency)}")
             )
             value = 0
         return ast.Lit(self._tpos(tok), value, "money", str(tok))
 
-    def str_lit(self, meta: Any, c: list[Any]) -> ast.Interp:
+    def str_lit(self, c: list[Any]) -> ast.Interp:
         return self._interp(c[0])
 
-    def true_lit(self, meta: Any, c: list[Any]) -> ast.Lit:
+    def true_lit(self, c: list[Any]) -> ast.Lit:
         return ast.Lit(self._tpos(c[0]), True, "bool", "true")
 
-    def false_lit(self, meta: Any, c: list[Any]) -> ast.Lit:
+    def false_lit(self, c: list[Any]) -> ast.Lit:
         return ast.Lit(self._tpos(c[0]), False, "bool", "false")
 
-    def var(self, meta: Any, c: list[Any]) -> ast.Var:
+    def var(self, c: list[Any]) -> ast.Var:
         return ast.Var(self._tpos(c[0]), str(c[0]))
 
-    def call(self, meta: Any, c: list[Any]) -> ast.Call:
+    def call(self, c: list[Any]) -> ast.Call:
         return ast.Call(self._tpos(c[0]), str(c[0]), tuple(c[1:]))
 
 
 def _run(text: str, start: str, currency: Currency, problems: list[Problem], base: ast.Pos | None) -> Any:
+    lark = _lark()
+    tr = _transformer()
+    tr.stack.append(_Context(currency, base, problems))
     try:
-        tree = _lark().parse(text, start=start)
+        return lark.parse(text, start=start)
     except UnexpectedInput as exc:
         p = _syntax_problem(exc, text)
-        raise ParseFailed(
-            Problem(_shift(p.pos, base) if base else p.pos, p.code, p.message, p.hint)
-        ) from None
-    try:
-        return _ToAst(currency, base, problems).transform(tree)
+        raise ParseFailed(Problem(_shift(p.pos, base) if base else p.pos, p.code, p.message, p.hint)) from None
     except VisitError as exc:
         if isinstance(exc.orig_exc, ParseFailed):
             raise exc.orig_exc from None
         raise
+    finally:
+        tr.stack.pop()
 
 
 def parse_expression(

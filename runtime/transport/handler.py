@@ -13,6 +13,7 @@ class Outgoing:
 
     to: str  # player key: the radio node id ("!a1b2c3d4") on the mesh, the name in `play`
     text: str
+    frames: tuple[str, ...] = ()  # when set, exactly these frames are sent (the engine cut them)
 
 
 @dataclass(frozen=True)

@@ -57,8 +57,8 @@ def generate(root: Path, rooms: int, per_file: int = 500) -> int:
                 "triggers:",
                 "  - on: enter",
                 "    do: |",
-                "      set room.visits = room.visits + 1",
-                '      if room.visits > 3 { say "Busy here: {room.visits} visits." }',
+                f"      set room.visits = room.visits + {i % 7 + 1}",
+                f'      if room.visits > {i % 11} {{ say "Room {i} is busy: {{room.visits}} visits." }}',
             ]
         docs.append("\n".join(lines))
         if i % 10 == 0:
