@@ -20,7 +20,7 @@ from typing import Any
 import duckdb
 
 from runtime.store.lock import FileLock, LockError
-from runtime.store.migrations import LATEST, MIGRATIONS
+from runtime.store.migrations import CORE_SPECS, LATEST, MIGRATIONS
 from runtime.store.tables import ChangeSet, Key, Row, Tables, TableSpec
 
 CHUNK = 400  # rows per multi-row statement
@@ -194,10 +194,12 @@ class Database:
         return value
 
     # ---------------------------------------------------------------- writing
-    def write(self, batch: Sequence[CommandRecord], specs: Mapping[str, TableSpec]) -> None:
+    def write(self, batch: Sequence[CommandRecord], specs: Mapping[str, TableSpec] | None = None) -> None:
         """Persist ``batch`` in one transaction; StoreError (after ROLLBACK) on any failure."""
         if not batch:
             return
+        if specs is None:
+            specs = {s.name: s for s in CORE_SPECS}
         merged: dict[str, dict[Key, Row | None]] = {}
         for rec in batch:
             for table, keys in rec.changes.deletes.items():
