@@ -9,6 +9,7 @@ back, so every statement is checked and ROLLBACK is explicit.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import tempfile
@@ -72,7 +73,7 @@ def _translate(exc: Exception, path: Path | None) -> StoreError:
     low = text.lower()
     if "not a valid duckdb database" in low or "not a duckdb" in low or "invalid magic" in low:
         return StoreError(f"{where} is not a DuckDB database file")
-    if "newer version" in low or "version" in low and "storage" in low:
+    if "newer version" in low or ("version" in low and "storage" in low):
         return StoreError(f"{where} was written by a newer DuckDB; upgrade meshmush")
     if "no space" in low or "disk full" in low:
         return StoreError(f"disk full while writing {where}; free some space and restart")
@@ -229,10 +230,8 @@ class Database:
             self._insert("audit", 6, audit)
             c.execute("COMMIT")
         except (duckdb.Error, OSError) as exc:
-            try:
+            with contextlib.suppress(duckdb.Error):
                 c.execute("ROLLBACK")
-            except duckdb.Error:
-                pass
             raise _translate(exc, self.path) from None
 
     def _delete(self, spec: TableSpec, keys: Sequence[Key]) -> None:
