@@ -1,31 +1,63 @@
 """The DuckDB file: opening (lock, migrations), loading state, writing grouped commands.
 
-One writer.  ``write`` persists a batch of commands in ONE transaction with set-based
-statements (one multi-row DELETE and one multi-row INSERT OR REPLACE per table, one multi-row
-insert for journal and audit rows), bound parameters only; any failure rolls the whole batch
-back and raises ``StoreError``.  FACTS.md: COMMIT after a failed statement silently rolls
-back, so every statement is checked and ROLLBACK is explicit.
+One process, one connection, one writer (not thread-safe: the engine thread owns it).
+``write`` persists a batch of commands in ONE transaction: the batch's change sets are merged
+in order (later wins per key: a delete after a put is a delete, a put after a delete a put),
+then each table gets at most three statements (delete, update, insert), the journal one and
+the audit log one.  A statement of one row is a bound one-row statement; of more rows, one
+flush of a DuckDB Appender with the matching action (``delete``/``update``/``insert``), so
+there are no parameter limits and no chunking.  Any failure rolls the whole batch back
+explicitly and raises ``StoreError`` (FACTS.md: COMMIT after a failed statement silently rolls
+back, so nothing is committed after an error); the engine then reloads its state.  ``write``
+returns only once COMMIT has: nothing is buffered afterwards (durable through DuckDB's WAL).
+
+Why not ``INSERT OR REPLACE … VALUES (?,…),…``: DuckDB's upsert costs about twice an update,
+and binding thousands of parameters costs more than appending the same rows (figures in
+docs/performance.md from ``tools/bench/bench_store.py``).  To use plain updates and inserts
+the database remembers which keys each loaded table holds in the file (``_present``, filled
+by ``load`` and brought up to date after every COMMIT); a table it has not loaded gets the
+``upsert`` action.  ``_present`` must be exact: an insert of a key that exists fails on the
+primary key (the batch aborts, the engine reloads), but an update of a missing key changes
+nothing.  Only ``write`` and ``set_meta`` change the file (``query`` runs nothing but SELECT)
+and both keep it up to date; a one-row update checks that it changed one row; a test
+compares file and memory after random batches with restarts.
+
+All SQL text is built from our own ``TableSpec`` names; values are always bound or appended.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
+import logging
 import shutil
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any
+from types import TracebackType
+from typing import Any, Literal
 
 import duckdb
 
-from runtime.store.lock import FileLock, LockError
-from runtime.store.migrations import CORE_SPECS, LATEST, MIGRATIONS
+from runtime.store.events import EventBuffer
+from runtime.store.lock import FileLock, InUseError, LockError
+from runtime.store.migrations import (
+    ALL_SPECS,
+    AUDIT,
+    CORE_SPECS,
+    CREATE_MIGRATIONS_TABLE,
+    JOURNAL,
+    LATEST,
+    MIGRATIONS,
+    MIGRATIONS_TABLE,
+    Migration,
+)
 from runtime.store.tables import ChangeSet, Key, Row, Tables, TableSpec
 
-CHUNK = 400  # rows per multi-row statement
-MAX_BUFFERED_EVENTS = 50_000
+log = logging.getLogger("meshmush.store")
+
+TEMP_NAME = "state.duckdb"
 
 
 class StoreError(Exception):
@@ -42,8 +74,10 @@ class AuditRow:
 
 @dataclass(frozen=True)
 class CommandRecord:
+    """One command as persisted: its journal row, the state it changed, its audit rows."""
+
     seq: int
-    at: int
+    at: int  # milliseconds, from the engine's clock
     player: str
     command: str
     ok: bool
@@ -51,259 +85,534 @@ class CommandRecord:
     audit: tuple[AuditRow, ...] = ()
 
 
-@dataclass
-class EventBuffer:
-    rows: list[tuple[int, str, str | None, str | None, str]] = field(default_factory=list)
-    dropped: int = 0
-
-    def add(self, at: int, kind: str, player: str | None, room: str | None, data: Mapping[str, Any]) -> None:
-        if len(self.rows) >= MAX_BUFFERED_EVENTS:
-            self.dropped += 1
-            return
-        self.rows.append((at, kind, player, room, json.dumps(dict(data), ensure_ascii=False, sort_keys=True)))
-
-    @property
-    def full(self) -> bool:
-        return len(self.rows) >= MAX_BUFFERED_EVENTS // 2
+Action = Literal["insert", "upsert", "update", "delete"]
+"""The Appender's actions."""
 
 
-def _translate(exc: Exception, path: Path | None) -> StoreError:
-    text = str(exc)
-    where = str(path) if path else "the database"
-    low = text.lower()
-    if "not a valid duckdb database" in low or "not a duckdb" in low or "invalid magic" in low:
-        return StoreError(f"{where} is not a DuckDB database file")
-    if "newer version" in low or ("version" in low and "storage" in low):
-        return StoreError(f"{where} was written by a newer DuckDB; upgrade meshmush")
-    if "no space" in low or "disk full" in low:
-        return StoreError(f"disk full while writing {where}; free some space and restart")
-    if "permission" in low:
-        return StoreError(f"permission denied for {where}")
-    if "lock" in low:
+@dataclass(frozen=True)
+class _Op:
+    table: TableSpec
+    action: Action
+    rows: tuple[Row, ...]
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:300] if text else type(exc).__name__
+
+
+def _translate(exc: BaseException, path: Path | None, doing: str = "") -> StoreError:
+    """A DuckDB or OS error as a StoreError that tells a person what happened and what to do."""
+    where = f"database {path}" if path is not None else "the database"
+    prefix = f"{doing}: " if doing else ""
+    if isinstance(
+        exc, (duckdb.ConstraintException, duckdb.ConversionException, duckdb.InvalidInputException)
+    ):
+        # about the values written (whose text must not be mistaken for the cases below)
+        return StoreError(f"{prefix}{_first_line(exc)}")
+    low = str(exc).lower()
+    if "not a valid duckdb database" in low:
+        return StoreError(f"{path} is not a meshmush database (it is not a DuckDB file)")
+    if "corrupt" in low or "checksum" in low:
+        return StoreError(f"{where} is damaged ({_first_line(exc)}); restore it from a backup")
+    if "newer version" in low or "version number" in low or "storage version" in low:
+        return StoreError(
+            f"{where} was written by a newer DuckDB than this meshmush uses "
+            f"(duckdb {duckdb.__version__}); upgrade meshmush"
+        )
+    if "could not set lock" in low or "conflicting lock" in low:
         return StoreError(f"{where} is in use by another process")
-    first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
-    return StoreError(f"database error on {where}: {first[:200]}")
+    if "no space left" in low or "disk full" in low or "out of disk" in low:
+        return StoreError(f"the disk is full: could not write {where}; free some space and restart")
+    if "permission denied" in low or "read-only file system" in low:
+        return StoreError(f"permission denied: cannot open or write {where}")
+    if "invalidated" in low or isinstance(exc, duckdb.FatalException):
+        return StoreError(f"{where} stopped after a fatal error ({_first_line(exc)}); restart meshmush")
+    if "is a directory" in low:
+        return StoreError(f"{path} is a directory, not a database file")
+    return StoreError(f"{prefix}error in {where}: {_first_line(exc)}")
 
 
 class Database:
-    def __init__(self, conn: duckdb.DuckDBPyConnection, path: Path | None, lock: FileLock | None,
-                 tmpdir: str | None) -> None:
-        self.conn = conn
+    """Open with ``Database.open``; not thread-safe (the engine thread owns it)."""
+
+    def __init__(
+        self,
+        conn: duckdb.DuckDBPyConnection,
+        path: Path,
+        *,
+        lock: FileLock | None,
+        tmpdir: Path | None,
+        read_only: bool,
+    ) -> None:
+        self._conn = conn
         self.path = path
+        self.read_only = read_only
         self._lock = lock
         self._tmpdir = tmpdir
-        self.events = EventBuffer()
         self._closed = False
-        self._seq: dict[tuple[str, str], int] = {}
+        self.events = EventBuffer(None if read_only else conn)
+        self._ids: dict[tuple[str, str], int] = {}  # (table, column) -> last id handed out
+        self._present: dict[str, set[Key]] = {}  # loaded table -> keys it holds in the file
+        self._loaded: dict[str, TableSpec] = {}
+        self._checked: set[TableSpec] = set()
+        self._appenders: dict[tuple[str, str], duckdb.Appender] = {}
+        self._statements: dict[tuple[str, str], tuple[str, tuple[int, ...]]] = {}
 
-    # ---------------------------------------------------------------- opening
+    # ------------------------------------------------------------------ opening
     @classmethod
-    def open(cls, path: Path | None) -> Database:
-        tmpdir = None
+    def open(cls, path: Path | None, *, read_only: bool = False) -> Database:
+        """Open (creating if needed) the database at ``path``; ``None`` makes a temporary one,
+        deleted on close.  Takes the lock, applies missing migrations (read-only: requires
+        them all), and refuses a file from a newer meshmush."""
+        tmpdir: Path | None = None
         if path is None:
-            tmpdir = tempfile.mkdtemp(prefix="meshmush-")
-            db_path = Path(tmpdir) / "state.duckdb"
+            if read_only:
+                raise ValueError("a temporary database cannot be opened read-only")
+            tmpdir = Path(tempfile.mkdtemp(prefix="meshmush-"))
+            db_path = tmpdir / TEMP_NAME
         else:
             db_path = Path(path)
             if db_path.is_dir():
                 raise StoreError(f"{db_path} is a directory, not a database file")
-            if not db_path.parent.exists():
-                raise StoreError(f"folder {db_path.parent} does not exist")
-        lock = FileLock(Path(str(db_path) + ".lock"))
+            if not db_path.parent.is_dir():
+                raise StoreError(f"cannot create database {db_path}: folder {db_path.parent} does not exist")
+            if read_only and not db_path.exists():
+                raise StoreError(f"database {db_path} does not exist")
+        lock: FileLock | None = None
         try:
-            lock.acquire()
-        except LockError as exc:
-            if tmpdir:
+            lock = _take_lock(db_path, read_only)
+            try:
+                conn = duckdb.connect(str(db_path), read_only=read_only)
+            except duckdb.Error as exc:
+                raise _translate(exc, db_path, "cannot open") from None
+        except BaseException:
+            if lock is not None:
+                lock.release()
+            if tmpdir is not None:
                 shutil.rmtree(tmpdir, ignore_errors=True)
-            raise StoreError(str(exc)) from None
-        try:
-            conn = duckdb.connect(str(db_path))
-        except duckdb.Error as exc:
-            lock.release()
-            if tmpdir:
-                shutil.rmtree(tmpdir, ignore_errors=True)
-            raise _translate(exc, db_path) from None
-        db = cls(conn, db_path, lock, tmpdir)
-        try:
-            db._migrate()
-        except StoreError:
-            db.close()
             raise
-        except duckdb.Error as exc:
-            db.close()
-            raise _translate(exc, db_path) from None
+        db = cls(conn, db_path, lock=lock, tmpdir=tmpdir, read_only=read_only)
+        try:
+            db._prepare_schema()
+        except BaseException as exc:
+            db._discard()
+            if isinstance(exc, duckdb.Error):
+                raise _translate(exc, db_path, "cannot prepare") from None
+            raise
         return db
 
-    def _migrate(self) -> None:
-        c = self.conn
-        c.execute("CREATE TABLE IF NOT EXISTS schema_migrations (number INTEGER PRIMARY KEY, name TEXT)")
-        applied = dict(c.execute("SELECT number, name FROM schema_migrations").fetchall())
-        unknown = [n for n in applied if n > LATEST]
-        if unknown:
+    def _prepare_schema(self) -> None:
+        applied = self._applied()
+        if applied is None:
+            others = self._conn.execute(
+                "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database()"
+            ).fetchone()
+            if others is not None and others[0]:
+                raise StoreError(f"{self.path} is a DuckDB database, but not one of meshmush's")
+            if self.read_only:
+                raise StoreError(
+                    f"database {self.path} is empty; open it once without read-only to set it up"
+                )
+            self._conn.execute(CREATE_MIGRATIONS_TABLE)
+            applied = {}
+        known = {m.number: m.name for m in MIGRATIONS}
+        for number, name in sorted(applied.items()):
+            if number not in known:
+                raise StoreError(
+                    f"database {self.path} has schema migration {number} ({name}), newer than this "
+                    f"meshmush knows (it knows 1-{LATEST}); upgrade meshmush"
+                )
+            if known[number] != name:
+                raise StoreError(
+                    f"database {self.path} has schema migration {number} named {name!r}, but this "
+                    f"meshmush's migration {number} is {known[number]!r}; it was made by a different build"
+                )
+        missing = [m for m in MIGRATIONS if m.number not in applied]
+        if missing and self.read_only:
             raise StoreError(
-                f"{self.path} has schema migration {max(unknown)}, newer than this meshmush knows ({LATEST});"
-                " upgrade meshmush"
+                f"database {self.path} needs schema migration(s) {', '.join(str(m.number) for m in missing)};"
+                " open it once without read-only to upgrade it"
             )
-        for m in MIGRATIONS:
-            if m.number in applied:
-                continue
-            c.execute("BEGIN TRANSACTION")
-            try:
-                for stmt in m.statements:
-                    c.execute(stmt)
-                c.execute("INSERT INTO schema_migrations VALUES (?, ?)", [m.number, m.name])
-                c.execute("COMMIT")
-            except duckdb.Error:
-                c.execute("ROLLBACK")
-                raise
+        for m in missing:
+            self._in_transaction(
+                partial(self._apply_migration, m), f"cannot apply schema migration {m.number} ({m.name})"
+            )
+            log.info("applied schema migration %d (%s) to %s", m.number, m.name, self.path)
+
+    def _apply_migration(self, m: Migration) -> None:
+        for stmt in m.statements:
+            self._conn.execute(stmt)
+        self._conn.execute(f"INSERT INTO {MIGRATIONS_TABLE} VALUES (?, ?)", [m.number, m.name])
+
+    def _applied(self) -> dict[int, str] | None:
+        exists = self._conn.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND table_name = ?",
+            [MIGRATIONS_TABLE],
+        ).fetchone()
+        if exists is None or not exists[0]:
+            return None
+        rows = self._conn.execute(f"SELECT number, name FROM {MIGRATIONS_TABLE}").fetchall()
+        return {int(n): str(s) for n, s in rows}
 
     def applied_migrations(self) -> list[tuple[int, str]]:
-        return [(int(n), str(s)) for n, s in self.conn.execute(
-            "SELECT number, name FROM schema_migrations ORDER BY number").fetchall()]
+        return sorted((self._applied() or {}).items())
 
-    # ---------------------------------------------------------------- reading
-    def load(self, specs: Sequence[TableSpec]) -> Tables:
+    # ------------------------------------------------------------------ reading
+    def load(self, specs: Sequence[TableSpec] = CORE_SPECS) -> Tables:
+        """Read every row of the given tables into a fresh ``Tables``."""
+        self._live()
         tables = Tables(specs)
+        present: dict[str, set[Key]] = {}
         try:
             for spec in specs:
+                self._check_spec(spec)
                 cols = ", ".join(spec.column_names)
-                rows = self.conn.execute(f"SELECT {cols} FROM {spec.name}").fetchall()
-                tables.load(spec.name, rows)
+                tables.load(spec.name, self._conn.execute(f"SELECT {cols} FROM {spec.name}").fetchall())
+                present[spec.name] = set(tables.keys(spec.name))
         except duckdb.Error as exc:
-            raise _translate(exc, self.path) from None
+            raise _translate(exc, self.path, "cannot load the state") from None
+        self._present.update(present)
+        self._loaded.update({s.name: s for s in specs})
         return tables
 
-    def meta(self) -> dict[str, str]:
-        return {str(k): str(v) for k, v in self.conn.execute("SELECT key, value FROM meta").fetchall()}
-
-    def next_id(self, table: str, column: str) -> int:
-        """One more than the largest id ever written (cached; callers allocate through here)."""
-        key = (table, column)
-        if key not in self._seq:
-            row = self.conn.execute(f"SELECT coalesce(max({column}), 0) FROM {table}").fetchone()
-            self._seq[key] = int(row[0]) if row else 0
-        self._seq[key] += 1
-        return self._seq[key]
-
-    def next_journal_seq(self) -> int:
-        return self.next_id("journal", "seq")
-
-    def peek_id(self, table: str, column: str) -> int:
-        """The id next_id would return, without taking it."""
-        value = self.next_id(table, column)
-        self._seq[(table, column)] -= 1
-        return value
-
-    # ---------------------------------------------------------------- writing
-    def write(self, batch: Sequence[CommandRecord], specs: Mapping[str, TableSpec] | None = None) -> None:
-        """Persist ``batch`` in one transaction; StoreError (after ROLLBACK) on any failure."""
-        if not batch:
+    def _check_spec(self, spec: TableSpec) -> None:
+        """The table in the file has exactly the spec's columns, in order (the Appender
+        writes by position)."""
+        if spec in self._checked:
             return
-        if specs is None:
-            specs = {s.name: s for s in CORE_SPECS}
-        merged: dict[str, dict[Key, Row | None]] = {}
-        for rec in batch:
-            for table, keys in rec.changes.deletes.items():
-                m = merged.setdefault(table, {})
-                for k in keys:
-                    m[tuple(k)] = None
-            for table, rows in rec.changes.upserts.items():
-                m = merged.setdefault(table, {})
-                spec = specs[table]
-                for row in rows:
-                    m[spec.key_of(row)] = row
-        c = self.conn
-        try:
-            c.execute("BEGIN TRANSACTION")
-            for table, entries in merged.items():
-                spec = specs[table]
-                dels = [k for k, v in entries.items() if v is None]
-                ups = [v for v in entries.values() if v is not None]
-                self._delete(spec, dels)
-                self._insert(spec.name, len(spec.columns), ups, replace=True)
-            self._insert("journal", 5, [(r.seq, r.at, r.player, r.command, r.ok) for r in batch])
-            audit = [
-                (self.next_id("audit", "seq"), r.at, a.actor, a.action, a.target, a.detail)
-                for r in batch
-                for a in r.audit
-            ]
-            self._insert("audit", 6, audit)
-            c.execute("COMMIT")
-        except (duckdb.Error, OSError) as exc:
-            with contextlib.suppress(duckdb.Error):
-                c.execute("ROLLBACK")
-            raise _translate(exc, self.path) from None
+        found = self._conn.execute(
+            "SELECT column_name, data_type FROM duckdb_columns()"
+            " WHERE database_name = current_database() AND table_name = ? ORDER BY column_index",
+            [spec.name],
+        ).fetchall()
+        expected = [(c, _duck_type(t)) for c, t in spec.columns]
+        if [(str(c), _duck_type(str(t))) for c, t in found] != expected:
+            shown = ", ".join(f"{c} {t}" for c, t in found) or "nothing"
+            raise StoreError(
+                f"table {spec.name} in {self.path} has columns ({shown}), not the expected "
+                f"({', '.join(f'{c} {t}' for c, t in expected)})"
+            )
+        self._checked.add(spec)
 
-    def _delete(self, spec: TableSpec, keys: Sequence[Key]) -> None:
-        for i in range(0, len(keys), CHUNK):
-            chunk = keys[i : i + CHUNK]
-            if len(spec.key) == 1:
-                marks = ",".join("?" * len(chunk))
-                self.conn.execute(f"DELETE FROM {spec.name} WHERE {spec.key[0]} IN ({marks})", [k[0] for k in chunk])
-            else:
-                one = "(" + ",".join("?" * len(spec.key)) + ")"
-                cols = "(" + ", ".join(spec.key) + ")"
-                params = [v for k in chunk for v in k]
-                self.conn.execute(
-                    f"DELETE FROM {spec.name} WHERE {cols} IN (VALUES {','.join([one] * len(chunk))})", params
-                )
-
-    def _insert(self, table: str, width: int, rows: Sequence[Row], replace: bool = False) -> None:
-        verb = "INSERT OR REPLACE INTO" if replace else "INSERT INTO"
-        one = "(" + ",".join("?" * width) + ")"
-        for i in range(0, len(rows), CHUNK):
-            chunk = rows[i : i + CHUNK]
-            params = [v for row in chunk for v in row]
-            self.conn.execute(f"{verb} {table} VALUES {','.join([one] * len(chunk))}", params)
-
-    def set_meta(self, items: Mapping[str, str]) -> None:
-        try:
-            self.conn.execute("BEGIN TRANSACTION")
-            for k, v in items.items():
-                self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [k, v])
-            self.conn.execute("COMMIT")
-        except duckdb.Error as exc:
-            self.conn.execute("ROLLBACK")
-            raise _translate(exc, self.path) from None
-
-    def flush_events(self) -> int:
-        """Write buffered analytics events with the Appender; returns how many."""
-        rows = self.events.rows
-        if not rows:
-            return 0
-        try:
-            app = self.conn.appender("events")
-            app.append_rows(rows)
-            app.flush()
-        except duckdb.Error as exc:
-            raise _translate(exc, self.path) from None
-        n = len(rows)
-        self.events.rows = []
-        return n
+    def meta(self) -> dict[str, str]:
+        return {str(k): str(v) for k, v in self.query("SELECT key, value FROM meta ORDER BY key")}
 
     def query(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
-        """Read-only queries for tests, tools and analytics."""
-        return [tuple(r) for r in self.conn.execute(sql, list(params)).fetchall()]
+        """A read-only query (one SELECT) for tests, tools and analytics."""
+        self._live()
+        try:
+            statements = self._conn.extract_statements(sql)
+            if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
+                raise StoreError("query() runs exactly one SELECT statement")
+            return [tuple(r) for r in self._conn.execute(sql, list(params)).fetchall()]
+        except duckdb.Error as exc:
+            raise _translate(exc, self.path, "query failed") from None
+
+    def next_id(self, table: str, column: str) -> int:
+        """A fresh id: one more than the largest in the file or handed out since opening."""
+        spec = ALL_SPECS.get(table)
+        if spec is None or column not in spec.column_names or dict(spec.columns)[column] != "BIGINT":
+            raise ValueError(f"{table}.{column} is not an integer id column")
+        key = (table, column)
+        last = self._ids.get(key)
+        if last is None:
+            self._live()
+            try:
+                row = self._conn.execute(f"SELECT coalesce(max({column}), 0) FROM {table}").fetchone()
+            except duckdb.Error as exc:
+                raise _translate(exc, self.path, "cannot read ids") from None
+            last = int(row[0]) if row else 0
+        self._ids[key] = last + 1
+        return last + 1
+
+    def peek_id(self, table: str, column: str) -> int:
+        """The id ``next_id`` would hand out next, without taking it."""
+        value = self.next_id(table, column)
+        self._ids[(table, column)] = value - 1
+        return value
+
+    def next_journal_seq(self) -> int:
+        return self.next_id(JOURNAL.name, "seq")
+
+    # ------------------------------------------------------------------ writing
+    def write(self, batch: Sequence[CommandRecord], specs: Mapping[str, TableSpec] | None = None) -> None:
+        """Persist ``batch`` in ONE transaction; returns once COMMIT has returned.  On any
+        failure: ROLLBACK, then ``StoreError``.  An empty batch is a no-op."""
+        if not batch:
+            return
+        self._writable()
+        known = specs if specs is not None else (self._loaded or {s.name: s for s in CORE_SPECS})
+        merged = _merge(batch, known)
+        ops = self._plan(merged, known)
+        audit = [
+            (self.next_id(AUDIT.name, "seq"), r.at, a.actor, a.action, a.target, a.detail)
+            for r in batch
+            for a in r.audit
+        ]
+        ops.append(_Op(JOURNAL, "insert", tuple((r.seq, r.at, r.player, r.command, r.ok) for r in batch)))
+        if audit:
+            ops.append(_Op(AUDIT, "insert", tuple(audit)))
+
+        def apply() -> None:
+            for op in ops:
+                self._run(op)
+
+        self._in_transaction(apply, f"could not save {len(batch)} command(s)")
+        for table, entries in merged.items():
+            present = self._present.get(table)
+            if present is not None:
+                for key, row in entries.items():
+                    if row is None:
+                        present.discard(key)
+                    else:
+                        present.add(key)
+
+    def _plan(
+        self, merged: Mapping[str, Mapping[Key, Row | None]], specs: Mapping[str, TableSpec]
+    ) -> list[_Op]:
+        ops: list[_Op] = []
+        for table, entries in merged.items():
+            spec = specs[table]
+            present = self._present.get(table)
+            if present is None:
+                deletes = tuple(k for k, row in entries.items() if row is None)
+                upserts = tuple(row for row in entries.values() if row is not None)
+                parts: list[tuple[Action, tuple[Any, ...]]] = [("delete", deletes), ("upsert", upserts)]
+            else:
+                deletes = tuple(k for k, row in entries.items() if row is None and k in present)
+                # a row that is all key has nothing to update: present means unchanged
+                all_key = len(spec.key) == len(spec.columns)
+                updates = tuple(
+                    row for k, row in entries.items() if row is not None and k in present and not all_key
+                )
+                inserts = tuple(row for k, row in entries.items() if row is not None and k not in present)
+                parts = [("delete", deletes), ("update", updates), ("insert", inserts)]
+            ops += [_Op(spec, action, rows) for action, rows in parts if rows]
+        return ops
+
+    def _run(self, op: _Op) -> None:
+        """One statement: a single row as a bound statement (measured ~20 % cheaper than an
+        Appender flush of one row), more rows as one Appender flush."""
+        self._check_spec(op.table)
+        if len(op.rows) == 1:
+            sql, order = self._statement(op.table, op.action)
+            row = op.rows[0]
+            result = self._conn.execute(sql, [row[i] for i in order]).fetchone()
+            if op.action == "update" and result != (1,):
+                raise StoreError(
+                    f"{op.table.name} {op.table.key_of(row)!r} was expected in the file, but is not"
+                )
+        else:
+            appender = self._appender(op.table, op.action)
+            appender.append_rows(op.rows)
+            appender.flush()
+
+    def _statement(self, spec: TableSpec, action: Action) -> tuple[str, tuple[int, ...]]:
+        """The one-row statement for ``action`` and the row positions of its parameters (for
+        a delete the row is the key)."""
+        cached = self._statements.get((spec.name, action))
+        if cached is not None:
+            return cached
+        names = spec.column_names
+        marks = ", ".join("?" * len(names))
+        where = " AND ".join(f"{k} = ?" for k in spec.key)
+        if action == "insert":
+            made = (f"INSERT INTO {spec.name} VALUES ({marks})", tuple(range(len(names))))
+        elif action == "upsert":
+            made = (f"INSERT OR REPLACE INTO {spec.name} VALUES ({marks})", tuple(range(len(names))))
+        elif action == "delete":
+            made = (f"DELETE FROM {spec.name} WHERE {where}", tuple(range(len(spec.key))))
+        else:
+            rest = [i for i, c in enumerate(names) if c not in spec.key]
+            sets = ", ".join(f"{names[i]} = ?" for i in rest)
+            made = (
+                f"UPDATE {spec.name} SET {sets} WHERE {where}",
+                (*rest, *(names.index(k) for k in spec.key)),
+            )
+        self._statements[(spec.name, action)] = made
+        return made
+
+    def _appender(self, spec: TableSpec, action: Action) -> duckdb.Appender:
+        appender = self._appenders.get((spec.name, action))
+        if appender is None:
+            if action == "insert":
+                appender = self._conn.appender(spec.name)
+            elif action == "upsert":
+                appender = self._conn.appender(spec.name, action="upsert")
+            else:
+                appender = self._conn.appender(spec.name, action=action, key=list(spec.key))
+            self._appenders[(spec.name, action)] = appender
+        return appender
+
+    def _in_transaction(self, work: Callable[[], None], doing: str) -> None:
+        """Run ``work()`` between BEGIN and COMMIT; on any exception ROLLBACK explicitly and
+        raise (DuckDB and OS errors as StoreError)."""
+        self._live()
+        try:
+            self._conn.execute("BEGIN TRANSACTION")
+            work()
+            self._conn.execute("COMMIT")
+        except BaseException as exc:
+            self._abort()
+            if isinstance(exc, (duckdb.Error, OSError)):
+                raise _translate(exc, self.path, doing) from None
+            raise
+
+    def _abort(self) -> None:
+        for appender in self._appenders.values():
+            with contextlib.suppress(duckdb.Error):
+                appender.clear()
+        self._appenders.clear()
+        with contextlib.suppress(duckdb.Error):  # a failed COMMIT has already rolled back
+            self._conn.execute("ROLLBACK")
+
+    def set_meta(self, items: Mapping[str, str]) -> None:
+        """Write ``meta`` rows directly, in one transaction (tools, or before ``load``: the
+        engine's tables do not see these writes)."""
+        if not items:
+            return
+        self._writable()
+        rows = tuple((str(k), str(v)) for k, v in items.items())
+        meta = ALL_SPECS["meta"]
+
+        def apply() -> None:
+            appender = self._conn.appender(meta.name, action="upsert")
+            appender.append_rows(rows)
+            appender.flush()
+
+        self._in_transaction(apply, "could not save meta")
+        present = self._present.get(meta.name)
+        if present is not None:
+            present.update((k,) for k, _ in rows)
+
+    def flush_events(self) -> int:
+        """Write the buffered analytics events (one Appender flush); returns how many."""
+        if self.read_only:
+            if len(self.events):
+                raise StoreError(f"database {self.path} is open read-only: cannot write events")
+            return 0
+        self._live()
+        try:
+            return self.events.flush(self._conn)
+        except duckdb.Error as exc:
+            raise _translate(exc, self.path, "could not write analytics events") from None
 
     def checkpoint(self) -> None:
+        """Fold the write-ahead log into the database file."""
+        if self.read_only:
+            return
+        self._live()
         try:
-            self.conn.execute("CHECKPOINT")
+            self._conn.execute("CHECKPOINT")
         except duckdb.Error as exc:
-            raise _translate(exc, self.path) from None
+            raise _translate(exc, self.path, "checkpoint failed") from None
 
+    # ------------------------------------------------------------------ closing
     def close(self) -> None:
+        """Flush events, checkpoint, close, release the lock.  Idempotent; never raises for
+        a storage problem (it is logged: committed commands are already durable)."""
         if self._closed:
             return
-        self._closed = True
-        try:
+        for step in (self.flush_events, self.checkpoint):
             try:
-                self.flush_events()
-                self.checkpoint()
-            except StoreError:
-                pass
-            self.conn.close()
+                step()
+            except StoreError as exc:
+                log.error("closing %s: %s", self.path, exc)
+        self._discard()
+
+    def _discard(self) -> None:
+        self._closed = True
+        self._appenders.clear()
+        try:
+            self._conn.close()
+        except duckdb.Error as exc:
+            log.error("closing %s: %s", self.path, exc)
         finally:
             if self._lock is not None:
                 self._lock.release()
-            if self._tmpdir:
+            if self._tmpdir is not None:
                 shutil.rmtree(self._tmpdir, ignore_errors=True)
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _live(self) -> None:
+        if self._closed:
+            raise StoreError(f"database {self.path} is closed")
+
+    def _writable(self) -> None:
+        self._live()
+        if self.read_only:
+            raise StoreError(f"database {self.path} is open read-only")
+
+
+_TYPE_ALIASES = {
+    "TEXT": "VARCHAR",
+    "STRING": "VARCHAR",
+    "INT8": "BIGINT",
+    "LONG": "BIGINT",
+    "BOOL": "BOOLEAN",
+    "INT": "INTEGER",
+    "INT4": "INTEGER",
+}
+
+
+def _duck_type(name: str) -> str:
+    upper = name.upper()
+    return _TYPE_ALIASES.get(upper, upper)
+
+
+def _take_lock(db_path: Path, read_only: bool) -> FileLock | None:
+    """The writer's exclusive lock, or a reader's shared one (a reader that cannot even
+    create the lock file, e.g. in a read-only folder, goes on without: DuckDB's own lock
+    still keeps a writer out)."""
+    lock = FileLock(db_path)
+    try:
+        lock.acquire(shared=read_only)
+    except InUseError as exc:
+        raise StoreError(str(exc)) from None
+    except LockError as exc:
+        if not read_only:
+            raise StoreError(str(exc)) from None
+        log.info("%s; opening read-only without it", exc)
+        return None
+    return lock
+
+
+def _merge(
+    batch: Sequence[CommandRecord], specs: Mapping[str, TableSpec]
+) -> dict[str, dict[Key, Row | None]]:
+    """The batch's change sets in order, one entry per key: the last write wins (a delete
+    after a put is a delete, a put after a delete is a put)."""
+    merged: dict[str, dict[Key, Row | None]] = {}
+    for rec in batch:
+        for table, keys in rec.changes.deletes.items():
+            spec = _spec_for(specs, table)
+            m = merged.setdefault(table, {})
+            for key in keys:
+                if len(key) != len(spec.key):
+                    raise StoreError(f"cannot save: a key of table {table} has {len(key)} value(s): {key!r}")
+                m[tuple(key)] = None
+        for table, rows in rec.changes.upserts.items():
+            spec = _spec_for(specs, table)
+            m = merged.setdefault(table, {})
+            for row in rows:
+                if len(row) != len(spec.columns):
+                    raise StoreError(f"cannot save: a row of table {table} has {len(row)} value(s): {row!r}")
+                m[spec.key_of(row)] = tuple(row)
+    return merged
+
+
+def _spec_for(specs: Mapping[str, TableSpec], table: str) -> TableSpec:
+    spec = specs.get(table)
+    if spec is None:
+        raise StoreError(f"cannot save changes to table {table!r}: it is not a stateful table")
+    if not spec.key:
+        raise StoreError(f"cannot save changes to table {table!r}: it has no primary key")
+    return spec

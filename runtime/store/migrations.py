@@ -1,8 +1,17 @@
-"""The DuckDB schema as numbered, named migrations, and the specs of the stateful tables.
+"""The DuckDB schema as numbered, named migrations, and the specs of its tables.
 
-A migration is never edited once released: add a new one.  ``schema_migrations`` records
-what was applied; a database with a migration this code does not know is refused.
-Timestamps are integer milliseconds supplied by the engine's clock.
+A migration is never edited once released: add a new one with the next number.  The table
+``schema_migrations(number, name)`` records what was applied; ``Database.open`` applies the
+missing ones, each in its own transaction, and refuses a database that has a migration this
+code does not know (written by a newer meshmush) or one whose name differs.
+
+Timestamps are integer milliseconds supplied by the engine's clock.  Their columns are named
+``at_ms`` because ``at`` is a reserved word in DuckDB 2.0's SQL.
+
+``CORE_SPECS`` lists every stateful table, the ones the engine keeps in memory and changes
+through ``ChangeSet``s.  ``LOG_SPECS`` lists the append-only logs: ``journal`` and ``audit``
+(written by ``Database.write`` from the batch) and ``events`` (analytics, ``events.py``).
+A test checks both against the schema the migrations create.
 """
 
 from __future__ import annotations
@@ -18,6 +27,11 @@ class Migration:
     name: str
     statements: tuple[str, ...]
 
+
+MIGRATIONS_TABLE = "schema_migrations"
+CREATE_MIGRATIONS_TABLE = (
+    f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} (number INTEGER PRIMARY KEY, name TEXT)"
+)
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
@@ -70,17 +84,19 @@ LATEST = MIGRATIONS[-1].number
 
 
 def _spec(name: str, key: tuple[str, ...], cols: str, indexes: tuple[str, ...] = ()) -> TableSpec:
-    columns = tuple((c.split()[0], c.split()[1]) for c in cols.split(","))
-    return TableSpec(name, key, columns, indexes)
+    """``cols`` as in the CREATE statement: "name TYPE, name TYPE, …"."""
+    pairs = [c.split() for c in cols.split(",")]
+    return TableSpec(name, key, tuple((p[0], p[1]) for p in pairs), indexes)
 
 
+# holder_kind: 'room' | 'player' | 'none'.  vars.value: a JSON-encoded scalar.
+# ledger payer/payee: a player key or a source/sink such as 'shop:town.store', 'trigger:town.mayor'.
 CORE_SPECS: tuple[TableSpec, ...] = (
     _spec("meta", ("key",), "key TEXT, value TEXT"),
     _spec(
         "players",
         ("key",),
-        "key TEXT, name TEXT, name_lc TEXT, room TEXT, balance BIGINT, level TEXT, created_at BIGINT,"
-        " last_seen BIGINT",
+        "key TEXT, name TEXT, name_lc TEXT, room TEXT, balance BIGINT, level TEXT, created_at BIGINT, last_seen BIGINT",
         ("name_lc", "room"),
     ),
     _spec("instances", ("iid",), "iid BIGINT, object_id TEXT, holder_kind TEXT, holder TEXT", ("holder",)),
@@ -95,7 +111,23 @@ CORE_SPECS: tuple[TableSpec, ...] = (
     ),
     _spec("house_guests", ("house", "guest"), "house TEXT, guest TEXT", ("guest", "house")),
     _spec("dialogue", ("player", "npc"), "player TEXT, npc TEXT, node TEXT"),
-    _spec("mail", ("id",), "id BIGINT, at_ms BIGINT, sender TEXT, recipient TEXT, body TEXT, read BOOLEAN", ("recipient",)),
+    _spec(
+        "mail",
+        ("id",),
+        "id BIGINT, at_ms BIGINT, sender TEXT, recipient TEXT, body TEXT, read BOOLEAN",
+        ("recipient",),
+    ),
     _spec("posts", ("id",), "id BIGINT, at_ms BIGINT, board TEXT, author TEXT, body TEXT", ("board",)),
 )
-"""Every table the engine keeps in memory.  journal, events and audit are append-only logs."""
+"""Every stateful table: the engine keeps these in memory."""
+
+JOURNAL = _spec("journal", ("seq",), "seq BIGINT, at_ms BIGINT, player TEXT, command TEXT, ok BOOLEAN")
+AUDIT = _spec(
+    "audit", ("seq",), "seq BIGINT, at_ms BIGINT, actor TEXT, action TEXT, target TEXT, detail TEXT"
+)
+EVENTS = _spec("events", (), "at_ms BIGINT, kind TEXT, player TEXT, room TEXT, data TEXT")
+
+LOG_SPECS: tuple[TableSpec, ...] = (JOURNAL, AUDIT, EVENTS)
+"""The append-only logs; never loaded into memory."""
+
+ALL_SPECS: dict[str, TableSpec] = {s.name: s for s in (*CORE_SPECS, *LOG_SPECS)}

@@ -3,41 +3,67 @@
 The engine keeps the whole mutable state in memory (loaded from DuckDB at start-up) and runs
 each command inside a ``Txn``: reads see the command's own writes, nothing touches the base
 until ``commit``, and ``rollback`` forgets everything.  ``commit`` returns the ``ChangeSet``
-the store persists (grouped with other commands) in one DuckDB transaction.
+(the net effect against the base) that the store persists, grouped with other commands, in
+one DuckDB transaction (``runtime.store.db``).
+
+Ordering is deterministic: ``find`` and ``scan`` return rows sorted by key (numbers before
+text, numbers numerically), so replaying the same commands gives the same results.
+One ``Txn`` at a time; misuse is a programmer error and raises ``RuntimeError``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import re
+from collections.abc import Iterator, KeysView, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 Row = tuple[Any, ...]
+"""A full row, one value per column in the spec's column order."""
 Key = tuple[Any, ...]
-_DELETED = None
+"""The values of a row's primary-key columns, in the spec's key order."""
+
+_IDENT = re.compile(r"[a-z_][a-z0-9_]*\Z")
 
 
 @dataclass(frozen=True)
 class TableSpec:
+    """One table: its name, primary key, every column with its DuckDB type, and the columns
+    that get an in-memory secondary index.  Names are identifiers: they go into SQL text."""
+
     name: str
     key: tuple[str, ...]
     columns: tuple[tuple[str, str], ...]  # (column, DuckDB type), key columns included, in order
-    indexes: tuple[str, ...] = ()  # columns with an in-memory secondary index
+    indexes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        names = [c for c, _ in self.columns]
+        for ident in (self.name, *names):
+            if not _IDENT.match(ident):
+                raise ValueError(f"table spec {self.name!r}: {ident!r} is not a plain lowercase identifier")
+        if len(set(names)) != len(names):
+            raise ValueError(f"table spec {self.name!r}: a column is listed twice")
+        for col in (*self.key, *self.indexes):
+            if col not in names:
+                raise ValueError(f"table spec {self.name!r}: no column {col!r}")
 
     @property
     def column_names(self) -> tuple[str, ...]:
         return tuple(c for c, _ in self.columns)
 
+    def position(self, column: str) -> int:
+        return self.column_names.index(column)
+
     def key_of(self, row: Row) -> Key:
         names = self.column_names
         return tuple(row[names.index(k)] for k in self.key)
 
-    def position(self, column: str) -> int:
-        return self.column_names.index(column)
-
 
 @dataclass(frozen=True)
 class ChangeSet:
+    """What one or more committed transactions changed: rows to write (full rows) and keys to
+    delete, per table.  A key appears at most once per table, in one of the two."""
+
     upserts: Mapping[str, tuple[Row, ...]]
     deletes: Mapping[str, tuple[Key, ...]]
 
@@ -49,36 +75,52 @@ class ChangeSet:
 EMPTY = ChangeSet({}, {})
 
 
+def sort_key(key: Key) -> tuple[tuple[int, Any], ...]:
+    """Order of keys in ``find`` and ``scan``: numbers (numerically) before text."""
+    return tuple((0, x) if isinstance(x, (int, float)) else (1, str(x)) for x in key)
+
+
 class _Table:
+    """The committed rows of one table and its secondary indexes (value -> set of keys)."""
+
     def __init__(self, spec: TableSpec) -> None:
         self.spec = spec
+        self.width = len(spec.columns)
         self.rows: dict[Key, Row] = {}
-        self._keypos = tuple(spec.position(k) for k in spec.key)
+        self.keypos = tuple(spec.position(k) for k in spec.key)
+        self.indexpos = {c: spec.position(c) for c in spec.indexes}
         self.index: dict[str, dict[Any, set[Key]]] = {c: {} for c in spec.indexes}
-        self._ipos = {c: spec.position(c) for c in spec.indexes}
+        self._sorted: list[Key] | None = []
 
     def key(self, row: Row) -> Key:
-        return tuple(row[p] for p in self._keypos)
+        return tuple(row[p] for p in self.keypos)
 
-    def put(self, row: Row) -> None:
-        k = self.key(row)
-        old = self.rows.get(k)
+    def sorted_keys(self) -> list[Key]:
+        if self._sorted is None:
+            self._sorted = sorted(self.rows, key=sort_key)
+        return self._sorted
+
+    def put(self, key: Key, row: Row) -> None:
+        old = self.rows.get(key)
+        if old is None:
+            self._sorted = None
+        else:
+            self._unindex(key, old)
+        self.rows[key] = row
+        for col, pos in self.indexpos.items():
+            self.index[col].setdefault(row[pos], set()).add(key)
+
+    def delete(self, key: Key) -> None:
+        old = self.rows.pop(key, None)
         if old is not None:
-            self._unindex(k, old)
-        self.rows[k] = row
-        for col, pos in self._ipos.items():
-            self.index[col].setdefault(row[pos], set()).add(k)
+            self._sorted = None
+            self._unindex(key, old)
 
-    def delete(self, k: Key) -> None:
-        old = self.rows.pop(k, None)
-        if old is not None:
-            self._unindex(k, old)
-
-    def _unindex(self, k: Key, row: Row) -> None:
-        for col, pos in self._ipos.items():
+    def _unindex(self, key: Key, row: Row) -> None:
+        for col, pos in self.indexpos.items():
             bucket = self.index[col].get(row[pos])
             if bucket is not None:
-                bucket.discard(k)
+                bucket.discard(key)
                 if not bucket:
                     del self.index[col][row[pos]]
 
@@ -87,14 +129,35 @@ class Tables:
     """The committed state: one dict per table, plus secondary indexes."""
 
     def __init__(self, specs: Sequence[TableSpec]) -> None:
-        self.specs = {s.name: s for s in specs}
-        self._tables = {s.name: _Table(s) for s in specs}
+        self.specs: dict[str, TableSpec] = {}
+        for spec in specs:
+            if spec.name in self.specs:
+                raise ValueError(f"table {spec.name!r} is specified twice")
+            self.specs[spec.name] = spec
+        self._tables = {name: _Table(spec) for name, spec in self.specs.items()}
         self._open: Txn | None = None
 
+    def _table(self, name: str) -> _Table:
+        try:
+            return self._tables[name]
+        except KeyError:
+            raise KeyError(f"unknown table {name!r}") from None
+
     def load(self, table: str, rows: Sequence[Row]) -> None:
-        t = self._tables[table]
-        for row in rows:
-            t.put(tuple(row))
+        """Add rows to the base directly (start-up only: no transaction may be open)."""
+        if self._open is not None:
+            raise RuntimeError("cannot load rows while a transaction is open")
+        t = self._table(table)
+        for raw in rows:
+            row = _checked_row(t, raw)
+            t.put(t.key(row), row)
+
+    def count(self, table: str) -> int:
+        return len(self._table(table).rows)
+
+    def keys(self, table: str) -> KeysView[Key]:
+        """The committed keys of ``table`` (a live view)."""
+        return self._table(table).rows.keys()
 
     def begin(self) -> Txn:
         if self._open is not None:
@@ -102,98 +165,117 @@ class Tables:
         self._open = Txn(self)
         return self._open
 
-    def count(self, table: str) -> int:
-        return len(self._tables[table].rows)
-
-    # used by Txn
     def _end(self, txn: Txn) -> None:
         if self._open is txn:
             self._open = None
 
 
+def _checked_row(t: _Table, raw: Sequence[Any]) -> Row:
+    row = tuple(raw)
+    if len(row) != t.width:
+        raise ValueError(f"table {t.spec.name!r} has {t.width} columns, got a row of {len(row)}: {row!r}")
+    hash(row)  # values must be immutable scalars (a list here would corrupt the indexes)
+    return row
+
+
 class Txn:
+    """An overlay over ``Tables``: ``_writes[table][key]`` is the new row, or None if deleted."""
+
     def __init__(self, tables: Tables) -> None:
         self._tables = tables
         self._writes: dict[str, dict[Key, Row | None]] = {}
         self._done = False
 
-    def _check(self) -> None:
+    def _table(self, name: str) -> _Table:
         if self._done:
-            raise RuntimeError("transaction already finished")
+            raise RuntimeError("this transaction is already committed or rolled back")
+        return self._tables._table(name)
 
     def get(self, table: str, key: Key) -> Row | None:
+        t = self._table(table)
         w = self._writes.get(table)
         if w is not None and key in w:
             return w[key]
-        return self._tables._tables[table].rows.get(key)
+        return t.rows.get(key)
 
     def put(self, table: str, row: Row) -> None:
-        self._check()
-        t = self._tables._tables[table]
-        self._writes.setdefault(table, {})[t.key(tuple(row))] = tuple(row)
+        """Insert or replace; the key is taken from the row."""
+        t = self._table(table)
+        checked = _checked_row(t, row)
+        self._writes.setdefault(table, {})[t.key(checked)] = checked
 
     def delete(self, table: str, key: Key) -> None:
-        self._check()
-        self._writes.setdefault(table, {})[tuple(key)] = _DELETED
+        t = self._table(table)
+        k = tuple(key)
+        if len(k) != len(t.keypos):
+            raise ValueError(f"table {table!r} has a key of {len(t.keypos)} column(s), got {k!r}")
+        hash(k)
+        self._writes.setdefault(table, {})[k] = None
 
     def find(self, table: str, column: str, value: Any) -> list[Row]:
         """Rows whose indexed ``column`` equals ``value``, overlay applied, sorted by key."""
-        t = self._tables._tables[table]
+        t = self._table(table)
+        if column not in t.index:
+            raise ValueError(f"table {table!r} has no index on {column!r}")
         keys = set(t.index[column].get(value, ()))
         w = self._writes.get(table)
-        pos = t.spec.position(column)
         if w:
+            pos = t.indexpos[column]
             for k, row in w.items():
                 if row is not None and row[pos] == value:
                     keys.add(k)
                 else:
                     keys.discard(k)
-        out = []
-        for k in sorted(keys, key=_sort_key):
-            row = self.get(table, k)
-            if row is not None and row[pos] == value:
+        out: list[Row] = []
+        for k in sorted(keys, key=sort_key):
+            row = w.get(k, t.rows.get(k)) if w else t.rows.get(k)
+            if row is not None:
                 out.append(row)
         return out
 
     def scan(self, table: str) -> Iterator[Row]:
-        t = self._tables._tables[table]
-        w = self._writes.get(table, {})
-        keys = set(t.rows) | set(w)
-        for k in sorted(keys, key=_sort_key):
-            row = self.get(table, k)
-            if row is not None:
-                yield row
+        """Every row, overlay applied, sorted by key.  A snapshot: later writes do not show."""
+        t = self._table(table)
+        w = self._writes.get(table)
+        if not w:
+            rows = t.rows
+            return iter([rows[k] for k in t.sorted_keys()])
+        keys = sorted(set(t.rows) | set(w), key=sort_key)
+        merged = [w[k] if k in w else t.rows[k] for k in keys]
+        return iter([r for r in merged if r is not None])
 
     def commit(self) -> ChangeSet:
-        self._check()
+        """Apply the overlay to the base and return the net change against it: a put of an
+        identical row and a delete of an absent key are dropped, repeated puts coalesce."""
+        if self._done:
+            raise RuntimeError("this transaction is already committed or rolled back")
         upserts: dict[str, tuple[Row, ...]] = {}
         deletes: dict[str, tuple[Key, ...]] = {}
         for name, writes in self._writes.items():
-            t = self._tables._tables[name]
-            ups = []
-            dels = []
-            for k, row in writes.items():
-                if row is None:
-                    if k in t.rows:
-                        dels.append(k)
-                    t.delete(k)
-                else:
-                    if t.rows.get(k) != row:
-                        ups.append(row)
-                    t.put(row)
+            t = self._tables._table(name)
+            ups = tuple(row for k, row in writes.items() if row is not None and t.rows.get(k) != row)
+            dels = tuple(k for k, row in writes.items() if row is None and k in t.rows)
             if ups:
-                upserts[name] = tuple(ups)
+                upserts[name] = ups
             if dels:
-                deletes[name] = tuple(dels)
-        self._done = True
-        self._tables._end(self)
+                deletes[name] = dels
+        # Everything that can fail was checked in put/delete: applying cannot stop halfway.
+        for name, ups in upserts.items():
+            t = self._tables._table(name)
+            for row in ups:
+                t.put(t.key(row), row)
+        for name, dels in deletes.items():
+            t = self._tables._table(name)
+            for k in dels:
+                t.delete(k)
+        self._finish()
         return ChangeSet(upserts, deletes)
 
     def rollback(self) -> None:
-        self._writes.clear()
+        """Forget every write.  Harmless on a finished transaction (for ``finally`` blocks)."""
+        self._finish()
+
+    def _finish(self) -> None:
+        self._writes = {}
         self._done = True
         self._tables._end(self)
-
-
-def _sort_key(k: Key) -> tuple[Any, ...]:
-    return tuple((0, x) if isinstance(x, (int, float)) else (1, str(x)) for x in k)

@@ -1,0 +1,301 @@
+"""What a verb handler receives, and how a game system plugs into the engine.
+
+Adding verbs (economy, shops, housing, dialogue, mail, staff …)
+---------------------------------------------------------------
+A system is one module, e.g. ``runtime/systems/economy.py``, exposing
+
+    VERBS: tuple[Verb, ...] = (
+        Verb("balance", do_balance, aliases=("bal",), usage="balance",
+             summary="show your money", example="bal"),
+        Verb("pay", do_pay, usage="pay NAME AMOUNT", summary="give money to a player",
+             example="pay Ana 1.00"),
+    )
+    HOOKS = Hooks(on_login=..., room_notes=..., ...)      # optional, see registry.Hooks
+
+and is listed in ``SYSTEM_MODULES: tuple[ModuleType, ...]`` of ``runtime/systems/__init__.py``.
+The engine collects the core verbs (``runtime.engine.verbs.CORE_MODULES``) plus those modules
+(``runtime.engine.engine.default_modules``) into one ``Registry``; a word claimed twice stops
+the engine at start-up instead of one command silently shadowing another.  ``Verb.min_level``
+(``registry.LEVELS``: player 0 < moderator 1 < admin 2 < sysop 3) is checked by the engine
+before the handler runs; staff verbs are named with their slash (``/goto``).
+
+A handler is ``def do_pay(ctx: Context) -> None``:
+
+- the command: ``ctx.command.args`` (text after the verb, original case), ``ctx.command.words``;
+- the player: ``ctx.player`` (re-read from the transaction on every access), ``ctx.player_key``,
+  ``ctx.session`` (the live session: pending MORE text, ``ending`` for QUIT);
+- state: ``ctx.state`` (``runtime.engine.state.State``: players, balances, instances,
+  declared variables, ledger) and ``ctx.state.txn`` for a system's own tables (``shop_stock``,
+  ``houses``, ``mail`` …; ``ctx.state.next_id(table, column)`` allocates ids).  All of it is one
+  transaction: when the handler returns it commits, and only after the batch is durable are the
+  replies sent;
+- refusing: ``ctx.fail("You can't afford that.")`` raises ``Refusal``: everything the command
+  wrote is rolled back and the player gets exactly that line (journalled as not ok);
+- speaking: ``ctx.reply(text)`` to the player, ``ctx.tell(key, text)`` to anyone,
+  ``ctx.to_others(text)`` to everyone else (online) in the player's room,
+  ``ctx.to_room(room, text, exclude)``, ``ctx.to_everyone(text)``.  Lines for one recipient
+  are joined into one message, cut into frames and paged (MORE) by the engine;
+- the world: ``ctx.world`` (``WorldView``: rooms, objects, npcs, money, ``memo`` for a system's
+  derived indexes), ``ctx.money(amount)``, ``ctx.parse_money(text)`` (fails with a hint);
+- matching names: ``ctx.carried(query)``, ``ctx.here(query)``, ``ctx.online_player(query)``
+  (each fails with "You don't have …" / "Which one: …?"), and ``parser.match`` for your own lists;
+- the world's triggers: ``ctx.fire(event, owner)``, ``ctx.evaluate(code, owner)`` (an
+  expression, e.g. a dialogue option's ``when``), ``ctx.run_block(code, owner)`` (a ``do``);
+  ``stop`` comes back as True.  Errors in triggers roll the command back with a short message;
+- moving the player (with exit/enter events and arrival notices): ``ctx.move_to(room_id)``;
+  ``ctx.describe_room()`` is what LOOK shows;
+- records: ``ctx.audit(action, target, detail)`` (staff actions, written with the command),
+  ``ctx.log_event(kind, data)`` (analytics, buffered).
+
+Ticks get a ``WorldContext`` (no acting player): the same state, world, outbox and events.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol
+
+from runtime.engine.parser import Candidate, Command, match
+from runtime.engine.sessions import Session
+from runtime.engine.state import Instance, Player, State
+from runtime.engine.world_view import WorldView
+from runtime.image.model import Code, Room, Scalar
+from runtime.store.db import AuditRow
+
+if TYPE_CHECKING:
+    from runtime.engine.registry import Registry
+
+__all__ = [
+    "Actions",
+    "Command",
+    "Context",
+    "Outbox",
+    "Owner",
+    "Presence",
+    "Refusal",
+    "WorldContext",
+]
+
+
+class Refusal(Exception):
+    """Refuse the command: roll back its transaction and tell the player ``text``."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Whose triggers run: ``kind`` 'world' | 'room' | 'object' | 'npc'; objects name the
+    instance (``iid``) so ``self.x`` variables belong to that one copy."""
+
+    kind: str
+    id: str
+    iid: int | None = None
+
+    @property
+    def self_key(self) -> str:
+        return str(self.iid) if self.iid is not None else self.id
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind} {self.id}"
+
+
+@dataclass
+class Outbox:
+    """Lines per recipient for one command; joined into one message each when it commits."""
+
+    lines: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, to: str, text: str) -> None:
+        if text:
+            self.lines.setdefault(to, []).append(text)
+
+    def mark(self, to: str) -> int:
+        """A position in ``to``'s lines, to ``insert`` something before later lines."""
+        return len(self.lines.get(to, ()))
+
+    def insert(self, to: str, at: int, text: str) -> None:
+        if text:
+            self.lines.setdefault(to, []).insert(at, text)
+
+    def clear(self) -> None:
+        self.lines.clear()
+
+
+class Presence(Protocol):
+    """Who is online (has a live session)."""
+
+    def is_online(self, key: str) -> bool: ...
+
+    def online_keys(self) -> list[str]: ...
+
+
+class Actions(Protocol):
+    """Engine services behind the context's helpers (implemented by ``engine.actions``)."""
+
+    def room(self, ctx: WorldContext, room_id: str) -> Room | None: ...
+
+    def fire(
+        self, ctx: WorldContext, event: str, owner: Owner, room: str | None, said: str | None
+    ) -> bool: ...
+
+    def evaluate(self, ctx: Context, code: Code, owner: Owner) -> Scalar | None: ...
+
+    def run_block(self, ctx: Context, code: Code, owner: Owner) -> bool: ...
+
+    def move(self, ctx: Context, room_id: str, direction: str | None) -> bool: ...
+
+    def describe_room(self, ctx: Context) -> str: ...
+
+
+class WorldContext:
+    """Everything shared by commands and ticks: the world, this transaction's state, the outbox."""
+
+    def __init__(
+        self,
+        *,
+        world: WorldView,
+        state: State,
+        now_ms: int,
+        out: Outbox,
+        presence: Presence,
+        rng: random.Random,
+        actions: Actions,
+        registry: Registry,
+    ) -> None:
+        self.world = world
+        self.state = state
+        self.now_ms = now_ms
+        self.out = out
+        self.presence = presence
+        self.rng = rng
+        self.actions = actions
+        self.registry = registry
+        self.depth = 0  # event cascade depth (a teleport firing enter that teleports …)
+        self.events: list[tuple[str, str | None, str | None, Mapping[str, Any]]] = []
+        self.audit_rows: list[AuditRow] = []
+
+    # ---------------------------------------------------------------- speaking
+    def tell(self, key: str, text: str) -> None:
+        self.out.add(key, text)
+
+    def online_in_room(self, room: str, exclude: Collection[str] = ()) -> list[Player]:
+        return [
+            p
+            for p in self.state.players_in_room(room)
+            if p.key not in exclude and self.presence.is_online(p.key)
+        ]
+
+    def to_room(self, room: str, text: str, exclude: Collection[str] = ()) -> None:
+        online = self.presence.is_online
+        for key in self.state.keys_in_room(room):
+            if key not in exclude and online(key):
+                self.out.add(key, text)
+
+    def to_everyone(self, text: str, exclude: Collection[str] = ()) -> None:
+        for key in self.presence.online_keys():
+            if key not in exclude:
+                self.out.add(key, text)
+
+    # ---------------------------------------------------------------- world
+    def money(self, amount: int) -> str:
+        return self.world.money(amount)
+
+    def room(self, room_id: str) -> Room | None:
+        """A world room, or a dynamic one a system resolves (a house room)."""
+        return self.actions.room(self, room_id)
+
+    def fire(self, event: str, owner: Owner, room: str | None = None, said: str | None = None) -> bool:
+        """Run ``owner``'s triggers for ``event``; True when one of them said ``stop``."""
+        return self.actions.fire(self, event, owner, room, said)
+
+    # ---------------------------------------------------------------- records
+    def log_event(
+        self, kind: str, data: Mapping[str, Any], player: str | None = None, room: str | None = None
+    ) -> None:
+        self.events.append((kind, player, room, data))
+
+
+class Context(WorldContext):
+    """One player's command."""
+
+    def __init__(self, *, player_key: str, command: Command, session: Session, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.player_key = player_key
+        self.command = command
+        self.session = session  # this player's live session (MORE, QUIT)
+
+    @property
+    def player(self) -> Player:
+        return self.state.require_player(self.player_key)
+
+    # ---------------------------------------------------------------- speaking
+    def reply(self, text: str) -> None:
+        self.out.add(self.player_key, text)
+
+    def to_others(self, text: str, room: str | None = None) -> None:
+        """Everyone else online in ``room`` (default: the player's room)."""
+        self.to_room(room if room is not None else self.player.room, text, (self.player_key,))
+
+    def fail(self, text: str) -> NoReturn:
+        raise Refusal(text)
+
+    # ---------------------------------------------------------------- helpers
+    def parse_money(self, text: str) -> int:
+        value = self.world.parse_money(text)
+        if isinstance(value, str):
+            self.fail(value[0].upper() + value[1:] + ".")
+        return value
+
+    def carried(self, query: str) -> Instance:
+        """The instance the player carries that ``query`` names (fails when none or ambiguous)."""
+        found = match(query, self._candidates(self.state.inventory(self.player_key)))
+        if found.item is None:
+            self.fail(found.problem or f"You don't have '{query}'.")
+        return found.item
+
+    def here(self, query: str) -> Instance:
+        """The instance in the player's room that ``query`` names."""
+        found = match(query, self._candidates(self.state.instances_in_room(self.player.room)))
+        if found.item is None:
+            self.fail(found.problem or f"You see no '{query}' here.")
+        return found.item
+
+    def online_player(self, query: str) -> Player:
+        """An online player by name (exact, or an unambiguous prefix)."""
+        players = [p for p in (self.state.player(k) for k in self.presence.online_keys()) if p is not None]
+        found = match(query, [Candidate(p, p.name, ()) for p in players])
+        if found.item is None:
+            self.fail(found.problem or f"No one called '{query}' is online.")
+        return found.item
+
+    def _candidates(self, instances: Sequence[Instance]) -> list[Candidate[Instance]]:
+        out: list[Candidate[Instance]] = []
+        for inst in instances:
+            obj = self.world.object(inst.object_id)
+            if obj is not None:
+                out.append(Candidate(inst, obj.name, obj.aliases, group=obj.id))
+        return out
+
+    # ---------------------------------------------------------------- triggers and moves
+    def evaluate(self, code: Code, owner: Owner) -> Scalar | None:
+        return self.actions.evaluate(self, code, owner)
+
+    def run_block(self, code: Code, owner: Owner) -> bool:
+        return self.actions.run_block(self, code, owner)
+
+    def move_to(self, room_id: str, direction: str | None = None) -> bool:
+        """Move the player (exit and enter events, notices, the new room shown); False if
+        a trigger stopped it or the room refused entry (the player was told why)."""
+        return self.actions.move(self, room_id, direction)
+
+    def describe_room(self) -> str:
+        return self.actions.describe_room(self)
+
+    def audit(self, action: str, target: str, detail: str = "") -> None:
+        self.audit_rows.append(AuditRow(self.player_key, action, target, detail))

@@ -1,0 +1,486 @@
+"""The engine: implements ``CommandHandler`` for the transports and ``meshmush play``.
+
+One command = one transaction over the in-memory tables (``runtime.store.tables``):
+parse → verb handler (→ triggers → effects) → commit, or roll back on a refusal, a trigger
+fault or any exception (the player gets one short line; the incident is logged).
+``handle_batch`` runs several commands, persists all of them with ONE ``Database.write`` and
+only then returns the replies: nothing is acknowledged before it is durable.  If that write
+fails the tables are reloaded from the database and each player is told the command failed.
+Every command is journalled (``ok`` false for refusals and errors).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from types import ModuleType
+
+from runtime.engine import triggers
+from runtime.engine.actions import EngineActions
+from runtime.engine.context import Context, Outbox, Owner, Refusal, WorldContext
+from runtime.engine.describe import describe_room
+from runtime.engine.parser import MAX_INPUT_BYTES, Command, clean, split
+from runtime.engine.registry import Lookup, Registry
+from runtime.engine.replies import DEFAULT_PAGE_FRAMES, paginate
+from runtime.engine.sessions import DEFAULT_TIMEOUT_MS, Session, Sessions
+from runtime.engine.state import HOLDER_ROOM, Player, State
+from runtime.engine.ticks import TickClock
+from runtime.engine.verbs import CORE_MODULES
+from runtime.engine.world_view import WorldView
+from runtime.frames import DEFAULT_FRAME_BYTES, MIN_FRAME_BYTES, split_frames, utf8_len
+from runtime.image.model import Code, World
+from runtime.store.db import AuditRow, CommandRecord, Database, StoreError
+from runtime.store.migrations import CORE_SPECS
+from runtime.store.tables import ChangeSet, Key, Row, Txn
+from runtime.transport.handler import Incoming, Outgoing
+
+log = logging.getLogger("meshmush.engine")
+
+SAVE_FAILED = "Sorry, the server could not save that. Please try again."
+TRIGGER_FAILED = "Something in the world went wrong, so nothing happened. The keeper has been told."
+INTERNAL_ERROR = "Sorry, that went wrong and nothing changed. The keeper has been told."
+NOTHING = "Nothing happens."
+JOURNAL_CHARS = 500
+
+
+class EngineError(Exception):
+    """The engine cannot start on this database (another world's, unwritable …)."""
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    frame_bytes: int = DEFAULT_FRAME_BYTES
+    page_frames: int = DEFAULT_PAGE_FRAMES  # a longer reply keeps the rest for MORE
+    session_timeout_ms: int = DEFAULT_TIMEOUT_MS
+    seed: int | None = None  # randomness of triggers and games; None: unpredictable
+
+
+def default_modules() -> tuple[ModuleType, ...]:
+    """The core verbs plus ``runtime.systems.SYSTEM_MODULES`` when that package exists."""
+    try:
+        systems = importlib.import_module("runtime.systems")
+    except ModuleNotFoundError as exc:
+        if exc.name != "runtime.systems":
+            raise
+        return CORE_MODULES
+    extra: tuple[ModuleType, ...] = tuple(getattr(systems, "SYSTEM_MODULES", ()))
+    return CORE_MODULES + extra
+
+
+@dataclass
+class _Result:
+    player: str
+    record: CommandRecord
+    out: Outbox
+    events: list[tuple[int, str, str | None, str | None, dict[str, object]]] = field(default_factory=list)
+
+
+class Engine:
+    def __init__(
+        self,
+        world: World,
+        db: Database,
+        image_hash: str,
+        *,
+        config: EngineConfig = EngineConfig(),
+        modules: Sequence[ModuleType] | None = None,
+        now_ms: int | None = None,
+    ) -> None:
+        if config.frame_bytes < MIN_FRAME_BYTES:
+            raise EngineError(f"frame size must be at least {MIN_FRAME_BYTES} bytes")
+        self.world = WorldView(world)
+        self.db = db
+        self.config = config
+        self.registry = Registry.collect(modules if modules is not None else default_modules())
+        self.sessions = Sessions(config.session_timeout_ms)
+        self.rng = random.Random(config.seed)
+        self.actions = EngineActions()
+        start = now_ms if now_ms is not None else int(time.time() * 1000)
+        self.clock = TickClock(self.world.tick_triggers(), start)
+        try:
+            self.tables = db.load(CORE_SPECS)
+        except StoreError as exc:
+            raise EngineError(str(exc)) from None
+        self._prepare(image_hash, start)
+
+    # ------------------------------------------------------------------ start-up
+    def _prepare(self, image_hash: str, now_ms: int) -> None:
+        """First start of a fresh database: one instance of each room's objects, and the
+        world's id and image hash in ``meta`` — all in one write, so a crash cannot half-seed."""
+        w = self.world.world
+        txn = self.tables.begin()
+        try:
+            state = self._state(txn)
+            row = txn.get("meta", ("world_id",))
+            if row is None:
+                for room in w.rooms:
+                    for object_id in room.objects:
+                        state.new_instance(object_id, HOLDER_ROOM, room.id)
+                txn.put("meta", ("world_id", w.id))
+                txn.put("meta", ("created_at", str(now_ms)))
+            elif row[1] != w.id:
+                raise EngineError(
+                    f"this database holds world '{row[1]}', not '{w.id}'; use another --db file"
+                )
+            hash_row = txn.get("meta", ("image_hash",))
+            if hash_row is None or hash_row[1] != image_hash:
+                txn.put("meta", ("image_hash", image_hash))
+            changes = txn.commit()
+        except BaseException:
+            txn.rollback()
+            raise
+        if not changes.empty:
+            record = CommandRecord(self.db.next_journal_seq(), now_ms, "", "@start", True, changes)
+            try:
+                self.db.write([record], self.tables.specs)
+            except StoreError as exc:
+                raise EngineError(str(exc)) from None
+
+    def _state(self, txn: Txn) -> State:
+        return State(txn, self.world, self.db.next_id)
+
+    def _world_context(self, state: State, now_ms: int, out: Outbox) -> WorldContext:
+        return WorldContext(
+            world=self.world,
+            state=state,
+            now_ms=now_ms,
+            out=out,
+            presence=self.sessions,
+            rng=self.rng,
+            actions=self.actions,
+            registry=self.registry,
+        )
+
+    def _context(self, state: State, key: str, command: Command, session: Session, now_ms: int,
+                 out: Outbox) -> Context:
+        return Context(
+            player_key=key,
+            command=command,
+            session=session,
+            world=self.world,
+            state=state,
+            now_ms=now_ms,
+            out=out,
+            presence=self.sessions,
+            rng=self.rng,
+            actions=self.actions,
+            registry=self.registry,
+        )
+
+    # ------------------------------------------------------------------ CommandHandler
+    def handle(self, player: str, text: str, now_ms: int) -> Sequence[Outgoing]:
+        return self.handle_batch([Incoming(player, text, now_ms)])
+
+    def welcome(self, player: str, now_ms: int) -> Sequence[Outgoing]:
+        """Start a session (a new radio contact): the login greeting and the room."""
+        return self._commit([self._run(Incoming(player, "", now_ms), welcome=True)])
+
+    def handle_batch(self, commands: Sequence[Incoming]) -> Sequence[Outgoing]:
+        return self._commit([self._run(c) for c in commands])
+
+    def tick(self, now_ms: int) -> Sequence[Outgoing]:
+        """Lapse idle sessions, fire due ``tick`` triggers and systems' tick hooks, flush events."""
+        self.sessions.expire(now_ms)
+        out = Outbox()
+        parts: list[ChangeSet] = []
+        events: list[tuple[int, str, str | None, str | None, dict[str, object]]] = []
+        for kind, owner_id, trig in self.clock.due(now_ms):
+            for owner, room in self._tick_targets(kind, owner_id):
+                self._tick_step(now_ms, out, parts, events, _runner(trig.code, owner, room))
+        for hooks in self.registry.hooks:
+            if hooks.on_tick is not None:
+                self._tick_step(now_ms, out, parts, events, hooks.on_tick)
+        replies: list[Outgoing] = []
+        if parts:
+            record = CommandRecord(self.db.next_journal_seq(), now_ms, "", "@tick", True, merge(parts))
+            result = _Result("", record, out, events)
+            replies = list(self._commit([result], notify=False))
+        try:
+            self.db.flush_events()
+        except StoreError as exc:
+            log.error("could not write analytics events: %s", exc)
+        return replies
+
+    def close(self) -> None:
+        """Flush analytics and close the database (the engine owns it once built)."""
+        self.db.close()
+
+    # ------------------------------------------------------------------ ticks
+    def _tick_targets(self, kind: str, owner_id: str) -> list[tuple[Owner, str | None]]:
+        """Where a tick trigger runs: the world once; a room only with players online in it;
+        an object's every instance lying in such a room or carried by an online player."""
+        if kind == "world":
+            return [(Owner("world", owner_id), None)]
+        txn = self.tables.begin()
+        try:
+            state = self._state(txn)
+            online = [p for p in (state.player(k) for k in self.sessions.online_keys()) if p is not None]
+            rooms = sorted({p.room for p in online})
+            if kind == "room":
+                return [(Owner("room", owner_id), owner_id)] if owner_id in rooms else []
+            targets: list[tuple[Owner, str | None]] = []
+            if kind == "object":
+                for room in rooms:
+                    for inst in state.instances_in_room(room):
+                        if inst.object_id == owner_id:
+                            targets.append((Owner("object", owner_id, inst.iid), room))
+                for p in online:
+                    for inst in state.inventory(p.key):
+                        if inst.object_id == owner_id:
+                            targets.append((Owner("object", owner_id, inst.iid), p.room))
+            return targets
+        finally:
+            txn.rollback()
+
+    def _tick_step(self, now_ms: int, out: Outbox, parts: list[ChangeSet],
+                   events: list[tuple[int, str, str | None, str | None, dict[str, object]]],
+                   step: Callable[[WorldContext], None]) -> None:
+        txn = self.tables.begin()
+        local = Outbox()
+        try:
+            ctx = self._world_context(self._state(txn), now_ms, local)
+            step(ctx)
+            parts.append(txn.commit())
+        except Refusal:
+            txn.rollback()
+            return
+        except triggers.TriggerFault as fault:
+            txn.rollback()
+            log.warning("tick trigger failed at %s: %s", fault.where, fault.problem)
+            return
+        except Exception:
+            txn.rollback()
+            log.exception("tick step failed")
+            return
+        for key, lines in local.lines.items():
+            for line in lines:
+                out.add(key, line)
+        events.extend((now_ms, k, p, r, dict(d)) for k, p, r, d in ctx.events)
+
+    # ------------------------------------------------------------------ one command
+    def _run(self, inc: Incoming, welcome: bool = False) -> _Result:
+        key, now = inc.player, inc.now_ms
+        line = clean(inc.text)
+        seq = self.db.next_journal_seq()
+        word, args = split(line)
+        row = self._peek_player(key)
+        level = Player.from_row(row).rank if row is not None else 0
+        lookup = self.registry.lookup(word, level) if word else None
+        verb = lookup.verb if lookup is not None else None
+        command = Command(line, word, verb.name if verb is not None else "", args)
+        out = Outbox()
+        parts: list[ChangeSet] = []
+        events: list[tuple[int, str, str | None, str | None, dict[str, object]]] = []
+        audit: list[AuditRow] = []
+        session = self.sessions.live(key, now)
+        if session is None or row is None:
+            shows_room = verb is not None and verb.shows_room
+            session = self._login(key, now, out, parts, events, show_room=welcome or not shows_room)
+            if session is None:
+                return _Result(key, CommandRecord(seq, now, key, line[:JOURNAL_CHARS], False, EMPTY), out, events)
+        session.last_ms = now
+        if welcome:
+            return _Result(key, CommandRecord(seq, now, key, "@welcome", True, merge(parts)), out, events)
+        cmd_out = Outbox()
+        ok = False
+        txn = self.tables.begin()
+        try:
+            ctx = self._context(self._state(txn), key, command, session, now, cmd_out)
+            if command.verb != "more":
+                session.pending = None
+            self._dispatch(ctx, lookup)
+            if not cmd_out.lines.get(key):
+                ctx.reply(NOTHING)
+            ctx.state.touch(key, now)
+            parts.append(txn.commit())
+            ok = True
+            audit = ctx.audit_rows
+            events.extend((now, k, p, r, dict(d)) for k, p, r, d in ctx.events)
+        except Refusal as refusal:
+            txn.rollback()
+            cmd_out = Outbox()
+            cmd_out.add(key, refusal.text)
+        except triggers.TriggerFault as fault:
+            txn.rollback()
+            log.warning("trigger failed at %s: %s (player %s, command %r)", fault.where, fault.problem, key, line)
+            cmd_out = Outbox()
+            cmd_out.add(key, TRIGGER_FAILED)
+        except Exception:
+            txn.rollback()
+            log.exception("command failed (player %s, command %r)", key, line)
+            cmd_out = Outbox()
+            cmd_out.add(key, INTERNAL_ERROR)
+        for to, lines in cmd_out.lines.items():
+            for text in lines:
+                out.add(to, text)
+        if ok and session.ending:
+            self.sessions.end(key)
+        events.append((now, "command", key, None, {"verb": command.verb or word[:20], "ok": ok}))
+        record = CommandRecord(seq, now, key, line[:JOURNAL_CHARS], ok, merge(parts), tuple(audit))
+        return _Result(key, record, out, events)
+
+    def _dispatch(self, ctx: Context, lookup: Lookup | None) -> None:
+        cmd = ctx.command
+        if not cmd.word:
+            ctx.fail("Type a command, e.g. LOOK or HELP.")
+        if utf8_len(cmd.raw) > MAX_INPUT_BYTES:
+            ctx.fail(f"That is too long ({utf8_len(cmd.raw)} bytes); keep commands under {MAX_INPUT_BYTES}.")
+        verb = self.registry.by_name(cmd.verb) if cmd.verb else None
+        if verb is None:
+            for hooks in self.registry.hooks:
+                if hooks.unmatched is not None and hooks.unmatched(ctx):
+                    return
+            suggestion = lookup.suggestion if lookup is not None else None
+            shown = cmd.word if len(cmd.word) <= 20 else cmd.word[:20] + "…"
+            hint = f" Did you mean {suggestion.upper()}?" if suggestion else " Type HELP for commands."
+            ctx.fail(f"Unknown command '{shown}'.{hint}")
+        for hooks in self.registry.hooks:
+            if hooks.gate is not None:
+                refusal = hooks.gate(ctx, verb)
+                if refusal:
+                    ctx.fail(refusal)
+        verb.handler(ctx)
+
+    def _peek_player(self, key: str) -> Row | None:
+        txn = self.tables.begin()
+        try:
+            return txn.get("players", (key,))
+        finally:
+            txn.rollback()
+
+    def _login(self, key: str, now: int, out: Outbox, parts: list[ChangeSet],
+               events: list[tuple[int, str, str | None, str | None, dict[str, object]]],
+               show_room: bool) -> Session | None:
+        """Start a session: create a new player (start room, starting balance), greet, fire the
+        world's ``login`` triggers and systems' ``on_login`` (which may refuse the session with
+        ``ctx.fail``); in its own transaction so a failing first command does not undo the player."""
+        session = self.sessions.start(key, now)
+        txn = self.tables.begin()
+        local = Outbox()
+        try:
+            state = self._state(txn)
+            ctx = self._context(state, key, Command("", "", "", ""), session, now, local)
+            player = state.player(key)
+            w = self.world.world
+            new = player is None
+            if player is None:
+                player = state.create_player(key, self._unique_name(state, key), w.start,
+                                             w.currency.starting_balance, now)
+                ctx.reply(f"Welcome to {w.title}!")
+            ctx.to_others(f"{player.name} appears.")
+            ctx.fire("login", Owner("world", w.id), room=player.room)
+            for hooks in self.registry.hooks:
+                if hooks.on_login is not None:
+                    hooks.on_login(ctx)
+            if show_room:
+                room = ctx.room(ctx.player.room)
+                if room is not None:
+                    ctx.reply(describe_room(ctx, room))
+            if new:
+                ctx.fire("enter", Owner("room", w.start), room=w.start)
+            parts.append(txn.commit())
+            events.extend((now, k, p, r, dict(d)) for k, p, r, d in ctx.events)
+            events.append((now, "login", key, player.room, {"new": new}))
+        except Refusal as refusal:  # a system refuses the session (a ban)
+            txn.rollback()
+            self.sessions.end(key)
+            out.add(key, refusal.text)
+            return None
+        except triggers.TriggerFault as fault:
+            txn.rollback()
+            log.warning("login trigger failed at %s: %s (player %s)", fault.where, fault.problem, key)
+            self.sessions.end(key)
+            out.add(key, TRIGGER_FAILED)
+            return None
+        except Exception:
+            txn.rollback()
+            log.exception("login failed (player %s)", key)
+            self.sessions.end(key)
+            out.add(key, INTERNAL_ERROR)
+            return None
+        for to, lines in local.lines.items():
+            for text in lines:
+                out.add(to, text)
+        return session
+
+    @staticmethod
+    def _unique_name(state: State, key: str) -> str:
+        base = (clean(key)[:20] or "player").replace(" ", "_")
+        name, n = base, 1
+        while state.player_by_name(name) is not None:
+            n += 1
+            name = f"{base}{n}"
+        return name
+
+    # ------------------------------------------------------------------ durability
+    def _commit(self, results: list[_Result], notify: bool = True) -> Sequence[Outgoing]:
+        """ONE write for the batch; replies only once it is durable."""
+        try:
+            self.db.write([r.record for r in results], self.tables.specs)
+        except StoreError as exc:
+            log.error("could not save %d command(s): %s; reloading state from the database", len(results), exc)
+            self.tables = self.db.load(CORE_SPECS)
+            if not notify:
+                return []
+            told: list[Outgoing] = []
+            for r in results:
+                if r.player and all(o.to != r.player for o in told):
+                    told.append(Outgoing(r.player, SAVE_FAILED))
+            return told
+        replies: list[Outgoing] = []
+        for r in results:
+            for at, kind, player, room, data in r.events:
+                self.db.events.add(at, kind, player, room, data)
+            replies.extend(self._deliver(r.out))
+        return replies
+
+    def _deliver(self, out: Outbox) -> list[Outgoing]:
+        msgs: list[Outgoing] = []
+        fb = self.config.frame_bytes
+        for to, lines in out.lines.items():
+            text = "\n".join(lines)
+            if len(text) * 4 <= fb:  # surely one frame (UTF-8 takes at most 4 bytes a character)
+                msgs.append(Outgoing(to, text, (text,)))
+                continue
+            page = paginate(text, fb, self.config.page_frames)
+            if page.rest is not None:
+                session = self.sessions.get(to)
+                if session is not None:
+                    session.pending = page.rest
+            msgs.append(Outgoing(to, page.text, tuple(split_frames(page.text, fb))))
+        return msgs
+
+
+def _runner(code: Code, owner: Owner, room: str | None) -> Callable[[WorldContext], None]:
+    def step(ctx: WorldContext) -> None:
+        triggers.run(ctx, code, owner, room)
+
+    return step
+
+
+EMPTY = ChangeSet({}, {})
+
+
+def merge(parts: Sequence[ChangeSet]) -> ChangeSet:
+    """Several change sets of consecutive transactions as one (later writes win)."""
+    if len(parts) == 1:
+        return parts[0]
+    rows: dict[str, dict[Key, Row | None]] = {}
+    for part in parts:
+        for table, keys in part.deletes.items():
+            for k in keys:
+                rows.setdefault(table, {})[tuple(k)] = None
+        for table, ups in part.upserts.items():
+            spec = CORE_SPEC_BY_NAME[table]
+            for row in ups:
+                rows.setdefault(table, {})[spec.key_of(row)] = row
+    upserts = {t: tuple(r for r in m.values() if r is not None) for t, m in rows.items()}
+    deletes = {t: tuple(k for k, r in m.items() if r is None) for t, m in rows.items()}
+    return ChangeSet({t: v for t, v in upserts.items() if v}, {t: v for t, v in deletes.items() if v})
+
+
+CORE_SPEC_BY_NAME = {s.name: s for s in CORE_SPECS}

@@ -1,0 +1,159 @@
+"""The verb registry: every command a player can type, collected from small modules.
+
+A module contributes verbs by exposing ``VERBS: Sequence[Verb]`` and, optionally, extension
+points as ``HOOKS: Hooks``.  ``Registry.collect`` gathers them from a list of modules and
+refuses (``RegistryError``) two verbs that claim the same word, so one system can never
+silently shadow another's command.  See ``runtime/engine/context.py`` for the whole story.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+from runtime.image.model import Object, Room
+
+if TYPE_CHECKING:
+    from runtime.engine.context import Context, WorldContext
+    from runtime.engine.state import Instance, State
+
+VerbHandler = Callable[["Context"], None]
+"""Runs one command.  Replies through ``ctx.reply``; refuses with ``ctx.fail(text)``."""
+
+LEVELS: Mapping[str, int] = {"player": 0, "moderator": 1, "admin": 2, "sysop": 3}
+"""Staff levels, lowest first; ``players.level`` holds the name."""
+
+MIN_PREFIX = 3
+"""Shortest abbreviation of a verb that is accepted (when it is unambiguous)."""
+
+
+class RegistryError(Exception):
+    """Two modules claim the same command word, or a verb is malformed."""
+
+
+@dataclass(frozen=True)
+class Verb:
+    name: str  # canonical word, lowercase: "look", "house", "/goto"
+    handler: VerbHandler
+    aliases: tuple[str, ...] = ()  # other exact words: ("l",)
+    usage: str = ""  # "take NAME"
+    summary: str = ""  # one short line for HELP
+    example: str = ""  # "take lantern"
+    min_level: int = 0  # LEVELS value needed to use (and see) it
+    listed: bool = True  # shown in the HELP command list (directions are summarised instead)
+    abbreviate: bool = True  # an unambiguous prefix of ``name`` (≥ MIN_PREFIX letters) works
+    shows_room: bool = False  # the verb shows a room itself (LOOK, moves): a login skips its own view
+
+
+@dataclass(frozen=True)
+class Hooks:
+    """Optional extension points of a system module (all may be None).
+
+    - ``resolve_room(state, room_id)``: a room that is not in the world image (a house room).
+    - ``may_enter(ctx, room)``: a refusal text, or None to let the player in (locked houses).
+    - ``room_notes(ctx, room)``: extra short lines for the room description ("Shop: LIST").
+    - ``on_login(ctx)``: runs when a player's session starts (after world login triggers).
+    - ``on_tick(wctx)``: runs on every engine tick (restocking, expiry); no acting player.
+    - ``gate(ctx, verb)``: a refusal text before any verb runs (bans, mutes), or None.
+    - ``unmatched(ctx)``: the first word is no verb; return True when handled (dialogue numbers).
+    - ``use_object(ctx, instance, obj)``: USE of an object with no ``use`` triggers; return True
+      when this system handled it (a vending object opening its shop).
+    - ``help_topics``: extra ``HELP TOPIC`` pages (topic → text).
+    """
+
+    resolve_room: Callable[[State, str], Room | None] | None = None
+    may_enter: Callable[[Context, Room], str | None] | None = None
+    room_notes: Callable[[Context, Room], Sequence[str]] | None = None
+    on_login: Callable[[Context], None] | None = None
+    on_tick: Callable[[WorldContext], None] | None = None
+    gate: Callable[[Context, Verb], str | None] | None = None
+    unmatched: Callable[[Context], bool] | None = None
+    use_object: Callable[[Context, Instance, Object], bool] | None = None
+    help_topics: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """What a typed word means: a verb, or nothing (with a suggestion when one is close)."""
+
+    verb: Verb | None
+    suggestion: str | None = None
+
+
+class Registry:
+    """All verbs and hooks of one engine.  Built once; read-only afterwards."""
+
+    def __init__(self, verbs: Sequence[Verb], hooks: Sequence[Hooks]) -> None:
+        self.verbs: tuple[Verb, ...] = tuple(verbs)
+        self.hooks: tuple[Hooks, ...] = tuple(hooks)
+        self._words: dict[str, Verb] = {}
+        for verb in verbs:
+            _check_verb(verb)
+            for word in (verb.name, *verb.aliases):
+                other = self._words.get(word)
+                if other is not None:
+                    raise RegistryError(
+                        f"command word '{word}' is claimed by both '{other.name}' and '{verb.name}'"
+                    )
+                self._words[word] = verb
+        topics: dict[str, str] = {}
+        for h in hooks:
+            for topic, text in h.help_topics.items():
+                if topic in topics:
+                    raise RegistryError(f"help topic '{topic}' is defined twice")
+                topics[topic] = text
+        self.help_topics: Mapping[str, str] = topics
+
+    @classmethod
+    def collect(cls, modules: Iterable[ModuleType]) -> Registry:
+        """Gather ``VERBS`` and ``HOOKS`` from each module, in order."""
+        verbs: list[Verb] = []
+        hooks: list[Hooks] = []
+        for module in modules:
+            found = getattr(module, "VERBS", None)
+            hook = getattr(module, "HOOKS", None)
+            if found is None and hook is None:
+                raise RegistryError(f"module {module.__name__} has neither VERBS nor HOOKS")
+            for verb in found or ():
+                if not isinstance(verb, Verb):
+                    raise RegistryError(f"{module.__name__}.VERBS holds {verb!r}, not a Verb")
+                verbs.append(verb)
+            if hook is not None:
+                if not isinstance(hook, Hooks):
+                    raise RegistryError(f"{module.__name__}.HOOKS is not a Hooks")
+                hooks.append(hook)
+        return cls(verbs, hooks)
+
+    def lookup(self, word: str, level: int = 0) -> Lookup:
+        """The verb for ``word`` (lowercase): exact name or alias, else an unambiguous prefix."""
+        verb = self._words.get(word)
+        if verb is not None and verb.min_level <= level:
+            return Lookup(verb)
+        if len(word) >= MIN_PREFIX:
+            hits = {
+                v.name: v
+                for v in self.verbs
+                if v.abbreviate and v.min_level <= level and v.name.startswith(word)
+            }
+            if len(hits) == 1:
+                return Lookup(next(iter(hits.values())))
+        names = [v.name for v in self.verbs if v.min_level <= level and len(v.name) > 1]
+        close = difflib.get_close_matches(word, names, n=1, cutoff=0.6) if len(word) > 1 else []
+        return Lookup(None, close[0] if close else None)
+
+    def visible(self, level: int) -> list[Verb]:
+        return [v for v in self.verbs if v.min_level <= level]
+
+    def by_name(self, name: str) -> Verb | None:
+        return self._words.get(name)
+
+
+def _check_verb(verb: Verb) -> None:
+    for word in (verb.name, *verb.aliases):
+        if not word or word != word.lower() or " " in word:
+            raise RegistryError(f"verb word {word!r} must be one lowercase word")
+    if verb.min_level < 0 or verb.min_level > max(LEVELS.values()):
+        raise RegistryError(f"verb '{verb.name}' has min_level {verb.min_level}")

@@ -1,0 +1,79 @@
+"""Talking to other players: SAY (the room hears it; room ``say`` triggers with a ``match``
+word may answer or ``stop`` it), WHISPER (only its target, who must be here), EMOTE, WHO."""
+
+from __future__ import annotations
+
+from runtime.engine.context import Context, Owner
+from runtime.engine.parser import Candidate, match
+from runtime.engine.registry import Verb
+from runtime.frames import utf8_len
+
+MAX_SPEECH_BYTES = 160
+"""Longest SAY/WHISPER/EMOTE text, so "Name says: text" fits one frame."""
+
+
+def _speech(ctx: Context, text: str, what: str, example: str) -> str:
+    if not text:
+        ctx.fail(f"{what} what? e.g. {example}")
+    if utf8_len(text) > MAX_SPEECH_BYTES:
+        ctx.fail(f"Too long: at most {MAX_SPEECH_BYTES} bytes (you wrote {utf8_len(text)}).")
+    return text
+
+
+def do_say(ctx: Context) -> None:
+    text = _speech(ctx, ctx.command.args, "Say", "say hello")
+    me = ctx.player
+    listeners = [me.key] + [p.key for p in ctx.online_in_room(me.room, (me.key,))]
+    marks = {k: ctx.out.mark(k) for k in listeners}
+    if ctx.fire("say", Owner("room", me.room), room=me.room, said=text):
+        return
+    for key in listeners:
+        line = f"You say: {text}" if key == me.key else f"{me.name} says: {text}"
+        ctx.out.insert(key, marks[key], line)
+    ctx.log_event("say", {"bytes": utf8_len(text)}, me.key, me.room)
+
+
+def do_whisper(ctx: Context) -> None:
+    words = ctx.command.args.split(" ", 1)
+    if len(words) < 2 or not words[1].strip():
+        ctx.fail("Whisper to whom? e.g. whisper Ana meet me at the well")
+    name, text = words[0], _speech(ctx, words[1].strip(), "Whisper", "whisper Ana hi")
+    me = ctx.player
+    here = [Candidate(p, p.name, ()) for p in ctx.online_in_room(me.room, (me.key,))]
+    found = match(name, here)
+    if found.item is None:
+        if found.problem:
+            ctx.fail(found.problem)
+        ctx.fail(f"{name} is not here." if name.lower() != me.name.lower() else "You mutter to yourself.")
+    target = found.item
+    ctx.reply(f"You whisper to {target.name}: {text}")
+    ctx.tell(target.key, f"{me.name} whispers: {text}")
+
+
+def do_emote(ctx: Context) -> None:
+    text = _speech(ctx, ctx.command.args, "Emote", "emote waves")
+    me = ctx.player
+    sep = "" if text[0] in "',:" else " "
+    end = "" if text[-1] in ".!?…" or not text[-1].isalnum() else "."
+    line = f"{me.name}{sep}{text}{end}"
+    ctx.reply(line)
+    ctx.to_others(line)
+
+
+def do_who(ctx: Context) -> None:
+    names = sorted(
+        (p.name for p in (ctx.state.player(k) for k in ctx.presence.online_keys()) if p is not None),
+        key=str.lower,
+    )
+    ctx.reply(f"Online ({len(names)}): " + ", ".join(names) + ".")
+
+
+VERBS: tuple[Verb, ...] = (
+    Verb("say", do_say, usage="say TEXT", summary='speak to everyone here (or start with ")',
+         example="say hello"),
+    Verb("whisper", do_whisper, usage="whisper NAME TEXT", summary="speak to one player here, privately",
+         example="whisper Ana hi"),
+    Verb("emote", do_emote, usage="emote TEXT", summary="act: EMOTE waves shows 'Ana waves.' (or start with :)",
+         example="emote waves"),
+    Verb("who", do_who, usage="who", summary="who is online", example="who"),
+)
