@@ -48,6 +48,12 @@ A handler is ``def do_pay(ctx: Context) -> None``:
   ``ctx.log_event(kind, data)`` (analytics, buffered).
 
 Ticks get a ``WorldContext`` (no acting player): the same state, world, outbox and events.
+Owners of triggers are ``Owner("npc", npc.id)``, ``Owner("object", obj.id, instance.iid)``,
+``Owner("room", room_id)`` or ``Owner("world", world.id)``.
+
+Every verb needs a transcript (``tests/transcripts/cases/*.script``, against a world in
+``tests/transcripts/worlds/``) and a section in ``docs/commands.md``: tests fail otherwise.
+``tests/runtime/engine/test_systems_api.py`` is a complete small system using every hook.
 """
 
 from __future__ import annotations

@@ -71,12 +71,16 @@ def default_modules() -> tuple[ModuleType, ...]:
     return CORE_MODULES + extra
 
 
+EventRow = tuple[int, str, str | None, str | None, dict[str, object]]
+"""An analytics event waiting for its command to be durable: (at, kind, player, room, data)."""
+
+
 @dataclass
 class _Result:
     player: str
     record: CommandRecord
     out: Outbox
-    events: list[tuple[int, str, str | None, str | None, dict[str, object]]] = field(default_factory=list)
+    events: list[EventRow] = field(default_factory=list)
 
 
 class Engine:
@@ -187,7 +191,7 @@ class Engine:
         self.sessions.expire(now_ms)
         out = Outbox()
         parts: list[ChangeSet] = []
-        events: list[tuple[int, str, str | None, str | None, dict[str, object]]] = []
+        events: list[EventRow] = []
         for kind, owner_id, trig in self.clock.due(now_ms):
             for owner, room in self._tick_targets(kind, owner_id):
                 self._tick_step(now_ms, out, parts, events, _runner(trig.code, owner, room))
@@ -195,10 +199,14 @@ class Engine:
             if hooks.on_tick is not None:
                 self._tick_step(now_ms, out, parts, events, hooks.on_tick)
         replies: list[Outgoing] = []
-        if parts:
-            record = CommandRecord(self.db.next_journal_seq(), now_ms, "", "@tick", True, merge(parts))
-            result = _Result("", record, out, events)
-            replies = list(self._commit([result], notify=False))
+        changes = merge([p for p in parts if not p.empty]) if any(not p.empty for p in parts) else EMPTY
+        if not changes.empty:  # a journal row only when a tick changed something
+            record = CommandRecord(self.db.next_journal_seq(), now_ms, "", "@tick", True, changes)
+            replies = list(self._commit([_Result("", record, out, events)], notify=False))
+        else:
+            for at, kind, player, room, data in events:
+                self.db.events.add(at, kind, player, room, data)
+            replies = self._deliver(out)
         try:
             self.db.flush_events()
         except StoreError as exc:
@@ -237,7 +245,7 @@ class Engine:
             txn.rollback()
 
     def _tick_step(self, now_ms: int, out: Outbox, parts: list[ChangeSet],
-                   events: list[tuple[int, str, str | None, str | None, dict[str, object]]],
+                   events: list[EventRow],
                    step: Callable[[WorldContext], None]) -> None:
         txn = self.tables.begin()
         local = Outbox()
@@ -274,7 +282,7 @@ class Engine:
         command = Command(line, word, verb.name if verb is not None else "", args)
         out = Outbox()
         parts: list[ChangeSet] = []
-        events: list[tuple[int, str, str | None, str | None, dict[str, object]]] = []
+        events: list[EventRow] = []
         audit: list[AuditRow] = []
         session = self.sessions.live(key, now)
         if session is None or row is None:
@@ -353,7 +361,7 @@ class Engine:
             txn.rollback()
 
     def _login(self, key: str, now: int, out: Outbox, parts: list[ChangeSet],
-               events: list[tuple[int, str, str | None, str | None, dict[str, object]]],
+               events: list[EventRow],
                show_room: bool) -> Session | None:
         """Start a session: create a new player (start room, starting balance), greet, fire the
         world's ``login`` triggers and systems' ``on_login`` (which may refuse the session with

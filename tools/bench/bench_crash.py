@@ -26,6 +26,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tools.bench.report import machine, write_section
+
 ROOT = Path(__file__).resolve().parents[2]
 LAB = ROOT / "tests" / "transcripts" / "worlds" / "lab"
 PLAYER = "P"
@@ -40,6 +42,8 @@ class Report:
     phantom: int = 0  # more commands in the database than were ever sent
     problems: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    sent_total: int = 0  # over all trials, as the harness counted them
+    acked_total: int = 0
 
 
 def build_image(out: Path) -> Path:
@@ -130,6 +134,8 @@ def run_trials(trials: int, seed: int, workdir: Path) -> Report:
         report.trials += 1
         report.sent += sent
         report.acked += acked
+        report.sent_total += sent
+        report.acked_total += acked
         looks, journal = counted(db_path)
         if looks != journal:
             report.problems.append(f"trial {t}: room.looks {looks} != journalled looks {journal} (not atomic)")
@@ -151,13 +157,22 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=int.from_bytes(os.urandom(4), "big"))
+    parser.add_argument("--write-docs", action="store_true", help="update docs/performance.md")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="meshmush-crash-") as tmp:
         r = run_trials(args.trials, args.seed, Path(tmp))
     print(f"trials {r.trials}  seed {args.seed}  {r.seconds:.1f} s")
-    print(f"lost {r.lost}  phantom {r.phantom}")
+    print(f"sent {r.sent_total}  acknowledged {r.acked_total}  lost {r.lost}  phantom {r.phantom}")
     for p in r.problems[:20]:
         print("  " + p)
+    if args.write_docs:
+        write_section("crash", (
+            "## Crash trials\n\n"
+            f"`python tools/bench/bench_crash.py --trials {r.trials}` on {machine()}: `runtime.play` "
+            "killed with SIGKILL at random points (idle, or mid-command), restarted on the same database "
+            f"each time. {r.sent_total:,} commands sent, {r.acked_total:,} acknowledged (a reply printed), "
+            f"**{r.lost} lost**, {r.phantom} phantom, {len(r.problems)} problems; {r.seconds:.0f} s."
+        ))
     return 0 if not r.problems else 1
 
 

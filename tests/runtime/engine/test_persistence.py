@@ -150,3 +150,18 @@ def test_analytics_events_are_flushed_by_tick(tmp_path: Path) -> None:
     kinds = dict(eng.db.query("SELECT kind, count(*) FROM events GROUP BY kind"))
     assert kinds["command"] == 2 and kinds["login"] == 1 and kinds["move"] == 2
     eng.close()
+
+
+def test_a_tick_that_changes_state_is_journalled_and_durable(tmp_path: Path) -> None:
+    path = tmp_path / "s.duckdb"
+    eng = engine(path)
+    d = Driver(eng)
+    d.send("Ana", "up")
+    out = eng.tick(20 * 60 * 1000)  # the world's 20-minute bell and the attic clock's 10-minute tick
+    assert [(o.to, o.text) for o in out] == [("Ana", "The clock ticks.\nA distant bell chimes (1).")]
+    assert eng.db.query("SELECT count(*) FROM journal WHERE command = '@tick'") == [(1,)]
+    assert eng.tick(20 * 60 * 1000 + 1) == []  # no mark passed
+    eng.close()
+    eng = engine(path)
+    assert eng.db.query("SELECT value FROM vars WHERE name = 'world.chimes'") == [("1",)]
+    eng.close()

@@ -171,6 +171,8 @@ def test_tick_hooks_run_with_a_world_context(tmp_path: Path) -> None:
     out = d.engine.tick(d.now + 5)
     assert [d.now + 5] == TICKS
     assert [(o.to, o.text) for o in out] == [("Ana", "The tip jar rattles.")]
+    # it changed nothing: no journal row for it (ticks run every second on a server)
+    assert d.engine.db.query("SELECT count(*) FROM journal WHERE command = '@tick'") == [(0,)]
 
 
 def test_every_command_gets_a_reply(tmp_path: Path) -> None:
