@@ -135,6 +135,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return code
 
 
+def cmd_fakeradio(args: argparse.Namespace) -> int:
+    from tools.fakeradio.__main__ import main as fakeradio_main
+
+    return fakeradio_main(args.rest)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="meshmush",
@@ -175,10 +181,21 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--db", metavar="PATH")
     s.add_argument("--config", metavar="FILE")
     s.set_defaults(func=cmd_serve)
+
+    f = sub.add_parser("fakeradio", help="a fake Meshtastic node to play against without a radio",
+                       add_help=False)
+    f.add_argument("rest", nargs=argparse.REMAINDER)
+    f.set_defaults(func=cmd_fakeradio)
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["fakeradio"]:  # its own options: see tools/fakeradio/__main__.py
+        from tools.fakeradio.__main__ import main as fakeradio_main
+
+        return fakeradio_main(args_list[1:])
+    argv = args_list
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

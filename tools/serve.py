@@ -1,29 +1,174 @@
-"""``meshmush serve``: run a world on a Meshtastic radio.
+"""``meshmush serve``: run a world on a Meshtastic radio (docs/transport.md).
 
-The mesh transport (runtime/transport: Meshtastic link, fair paced queue, dedupe, rate limits,
-reconnects) is not in this build yet.  Until it lands, ``serve`` checks its arguments, loads and
-verifies the world exactly as it will, and then says clearly that the radio side is missing,
-exiting 1, rather than pretending to run.
+Loads the config (TOML, validated), the world (a directory compiled in memory, or an image)
+and the database (migrations, lock), connects to the radio (``--serial PORT`` or
+``--tcp HOST[:PORT]``, flags override the config file) and runs ``runtime.transport.server``
+until SIGTERM/SIGINT.  SIGHUP reloads the world from the same path.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import logging
+import signal
 import sys
+import time
 from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from types import FrameType
+from typing import Any
 
+from runtime.engine.engine import Engine, EngineConfig, EngineError
 from runtime.image import model
-from runtime.image.codec import ImageInfo
+from runtime.image.codec import ImageError, ImageInfo
+from runtime.play import freeze_startup_objects
+from runtime.store.db import Database, StoreError
+from runtime.transport.config import ConfigError, ServeConfig, load_config, parse_host_port
+from runtime.transport.meshtastic_link import LinkSettings, MeshtasticLink, RadioError, RadioTarget, TextIn
+from runtime.transport.server import Server, TextCommand
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+log = logging.getLogger("meshmush")
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: ts, level, logger, msg (and the exception, if any)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": round(record.created, 3),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["exc"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def setup_logging(cfg: ServeConfig) -> None:
+    root = logging.getLogger("meshmush")
+    for h in list(root.handlers):
+        root.removeHandler(h)
+    handler: logging.Handler
+    if cfg.log.file:
+        handler = logging.FileHandler(cfg.log.file, encoding="utf-8")
+    else:
+        handler = logging.StreamHandler(sys.stderr)
+    if cfg.log.format == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(cfg.log.level.upper())
+    root.propagate = False
+    logging.getLogger("meshtastic").setLevel(logging.CRITICAL)  # its own errors are ours to report
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"meshmush serve: {message}", file=sys.stderr)
+    return code
+
+
+def resolve_config(args: argparse.Namespace) -> ServeConfig:
+    cfg = load_config(Path(args.config) if args.config else None)
+    radio = cfg.radio
+    if args.serial:
+        radio = replace(radio, serial=args.serial, tcp="")
+    if args.tcp:
+        parse_host_port(args.tcp, "--tcp")
+        radio = replace(radio, tcp=args.tcp, serial="")
+    cfg = replace(cfg, radio=radio)
+    if args.db:
+        cfg = replace(cfg, database=replace(cfg.database, path=args.db))
+    return cfg
+
+
+def radio_target(cfg: ServeConfig) -> RadioTarget:
+    if cfg.radio.serial:
+        return RadioTarget("serial", cfg.radio.serial)
+    host, port = parse_host_port(cfg.radio.tcp, "--tcp")
+    return RadioTarget("tcp", host, port)
 
 
 def run_serve(args: argparse.Namespace, load: Callable[[str], tuple[model.World, ImageInfo]]) -> int:
-    if not args.serial and not args.tcp:
-        print("meshmush serve: give the radio with --serial PORT or --tcp HOST[:PORT]", file=sys.stderr)
-        return 2
-    world, info = load(args.world)
-    print(
-        f"meshmush serve: world '{world.id}' (image {info.content_hash[:16]}) verified, but this build has no"
-        " mesh transport yet; use 'meshmush play' to run it locally",
-        file=sys.stderr,
+    try:
+        cfg = resolve_config(args)
+    except ConfigError as exc:
+        return _fail(str(exc), EXIT_USAGE)
+    if not cfg.radio.serial and not cfg.radio.tcp:
+        return _fail("give the radio with --serial PORT or --tcp HOST[:PORT] (or [radio] in --config)", EXIT_USAGE)
+    try:
+        setup_logging(cfg)
+    except OSError as exc:
+        return _fail(f"cannot open the log file {cfg.log.file}: {exc.strerror or exc}", EXIT_ERROR)
+    for w in cfg.warnings:
+        log.warning("config: %s", w)
+    try:
+        world, info = load(args.world)
+    except ImageError as exc:
+        return _fail(str(exc), EXIT_ERROR)
+    try:
+        db = Database.open(Path(cfg.database.path))
+    except StoreError as exc:
+        return _fail(str(exc), EXIT_ERROR)
+    engine_cfg = EngineConfig(
+        frame_bytes=cfg.transport.frame_bytes,
+        page_frames=cfg.transport.page_frames,
+        session_timeout_ms=int(cfg.engine.session_timeout_min * 60_000),
     )
-    return 1
+    try:
+        engine = Engine(world, db, info.content_hash, config=engine_cfg)
+    except (EngineError, StoreError) as exc:
+        db.close()
+        return _fail(str(exc), EXIT_ERROR)
+
+    r = cfg.radio
+    settings = LinkSettings(
+        connect_timeout_s=r.connect_timeout_s,
+        confirm_timeout_s=r.confirm_timeout_s,
+        confirm_sends=r.confirm_sends,
+        want_ack=r.want_ack,
+        reconnect_min_s=r.reconnect_min_s,
+        reconnect_max_s=r.reconnect_max_s,
+    )
+    target = radio_target(cfg)
+
+    def make_radio(deliver: Callable[[TextCommand], None]) -> MeshtasticLink:
+        def on_text(msg: TextIn) -> None:
+            deliver(TextCommand(msg.sender, msg.packet_id, msg.text, msg.direct, msg.name))
+
+        link = MeshtasticLink(target, on_text, settings)
+        link.connect()
+        return link
+
+    def reload() -> tuple[model.World, str]:
+        new_world, new_info = load(args.world)
+        return new_world, new_info.content_hash
+
+    try:
+        server = Server(engine, make_radio, cfg, reload=reload)
+    except RadioError as exc:
+        engine.close()
+        return _fail(str(exc), EXIT_ERROR)
+
+    def on_term(signum: int, frame: FrameType | None) -> None:
+        log.info("signal %s: stopping", signal.Signals(signum).name)
+        server.request_stop()
+
+    def on_hup(signum: int, frame: FrameType | None) -> None:
+        log.info("SIGHUP: reloading %s", args.world)
+        server.request_reload()
+
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, on_term)
+    signal.signal(signal.SIGHUP, on_hup)
+    log.info("serving world '%s' (image %s) on the %s; database %s", world.id, info.content_hash[:16],
+             target.describe(), cfg.database.path)
+    freeze_startup_objects()
+    started = time.monotonic()
+    code = server.run()
+    log.info("uptime %.0f s", time.monotonic() - started)
+    return code

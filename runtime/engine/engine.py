@@ -217,6 +217,52 @@ class Engine:
         """Flush analytics and close the database (the engine owns it once built)."""
         self.db.close()
 
+    def requeue(self, player: str, text: str) -> bool:
+        """A transport could not send ``text`` (its queue was full): keep it in front of the
+        player's MORE text.  False when the player has no live session (nothing to page)."""
+        session = self.sessions.get(player)
+        if session is None:
+            return False
+        session.pending = text if not session.pending else text + "\n" + session.pending
+        return True
+
+    def swap_world(self, world: World, image_hash: str, now_ms: int) -> None:
+        """Run a new image of the same world (SIGHUP), keeping sessions and state.  Objects of
+        rooms new in this image are placed; players in rooms it no longer has go to its start.
+        Raises EngineError (and changes nothing) for another world's image."""
+        if world.id != self.world.world.id:
+            raise EngineError(f"the new image is world '{world.id}', not '{self.world.world.id}'")
+        old_rooms = {r.id for r in self.world.world.rooms}
+        view = WorldView(world)
+        registry = self.registry
+        txn = self.tables.begin()
+        try:
+            state = State(txn, view, self.db.next_id)
+            for room in world.rooms:
+                if room.id not in old_rooms:
+                    for object_id in room.objects:
+                        state.new_instance(object_id, HOLDER_ROOM, room.id)
+            new_rooms = {r.id for r in world.rooms}
+            for p in state.all_players():
+                if p.room in new_rooms or any(
+                    h.resolve_room is not None and h.resolve_room(state, p.room) is not None for h in registry.hooks
+                ):
+                    continue
+                state.set_room(p.key, world.start)
+            txn.put("meta", ("image_hash", image_hash))
+            changes = txn.commit()
+        except BaseException:
+            txn.rollback()
+            raise
+        record = CommandRecord(self.db.next_journal_seq(), now_ms, "", "@reload", True, changes)
+        try:
+            self.db.write([record], self.tables.specs)
+        except StoreError as exc:
+            self.tables = self.db.load(CORE_SPECS)
+            raise EngineError(f"could not save the switch to the new image: {exc}") from None
+        self.world = view
+        self.clock = TickClock(view.tick_triggers(), now_ms)
+
     # ------------------------------------------------------------------ ticks
     def _tick_targets(self, kind: str, owner_id: str) -> list[tuple[Owner, str | None]]:
         """Where a tick trigger runs: the world once; a room only with players online in it;
@@ -287,7 +333,8 @@ class Engine:
         session = self.sessions.live(key, now)
         if session is None or row is None:
             shows_room = verb is not None and verb.shows_room
-            session = self._login(key, now, out, parts, events, show_room=welcome or not shows_room)
+            session = self._login(key, now, out, parts, events, show_room=welcome or not shows_room,
+                                   name=inc.name)
             if session is None:
                 return _Result(key, CommandRecord(seq, now, key, line[:JOURNAL_CHARS], False, EMPTY), out, events)
         session.last_ms = now
@@ -362,7 +409,7 @@ class Engine:
 
     def _login(self, key: str, now: int, out: Outbox, parts: list[ChangeSet],
                events: list[EventRow],
-               show_room: bool) -> Session | None:
+               show_room: bool, name: str | None = None) -> Session | None:
         """Start a session: create a new player (start room, starting balance), greet, fire the
         world's ``login`` triggers and systems' ``on_login`` (which may refuse the session with
         ``ctx.fail``); in its own transaction so a failing first command does not undo the player."""
@@ -376,7 +423,7 @@ class Engine:
             w = self.world.world
             new = player is None
             if player is None:
-                player = state.create_player(key, self._unique_name(state, key), w.start,
+                player = state.create_player(key, self._unique_name(state, name or key), w.start,
                                              w.currency.starting_balance, now)
                 ctx.reply(f"Welcome to {w.title}!")
             ctx.to_others(f"{player.name} appears.")

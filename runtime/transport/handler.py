@@ -23,6 +23,7 @@ class Incoming:
     player: str
     text: str
     now_ms: int
+    name: str | None = None  # a display name to create a new player with (the radio's long name)
 
 
 class CommandHandler(Protocol):

@@ -14,7 +14,7 @@ def test_every_command_and_flag_is_documented() -> None:
     text = DOC.read_text(encoding="utf-8")
     parser = build_parser()
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    assert set(sub.choices) == {"check", "build", "inspect", "play", "serve"}
+    assert set(sub.choices) == {"check", "build", "inspect", "play", "serve", "fakeradio"}
     for name, cmd in sub.choices.items():
         assert f"## `meshmush {name}" in text, f"docs/cli.md has no section for {name}"
         section = text.split(f"## `meshmush {name}", 1)[1].split("\n## ", 1)[0]
@@ -23,3 +23,10 @@ def test_every_command_and_flag_is_documented() -> None:
                 if flag in ("-h", "--help") or not flag.startswith("--"):
                     continue
                 assert f"`{flag}" in section or f"{flag} " in section, f"{name} {flag} is not documented"
+
+
+def test_fakeradio_flags_are_documented() -> None:
+    """``fakeradio`` parses its own flags (tools/fakeradio/__main__.py)."""
+    section = DOC.read_text(encoding="utf-8").split("## `meshmush fakeradio", 1)[1]
+    for flag in ("--port", "--pty"):
+        assert f"`{flag}" in section

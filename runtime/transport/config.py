@@ -1,0 +1,238 @@
+"""``meshmush serve`` configuration: a TOML file, validated with clear messages.
+
+Every key is optional; command-line flags (``--serial``, ``--tcp``, ``--db``) override the
+file.  The full list, with defaults and meaning, is in docs/transport.md; ``SAMPLE`` below is
+the documented example and is checked by a test.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from runtime.frames import MIN_FRAME_BYTES
+
+
+class ConfigError(Exception):
+    """The configuration file is missing, unreadable or wrong; the message says where."""
+
+
+@dataclass(frozen=True)
+class RadioConfig:
+    serial: str = ""  # device path, e.g. /dev/ttyUSB0
+    tcp: str = ""  # HOST or HOST:PORT of a networked node
+    connect_timeout_s: float = 20.0
+    confirm_sends: bool = True
+    confirm_timeout_s: float = 5.0
+    want_ack: bool = True
+    reconnect_min_s: float = 1.0
+    reconnect_max_s: float = 60.0
+
+
+@dataclass(frozen=True)
+class TransportConfig:
+    frame_bytes: int = 200
+    pacing_s: float = 2.5
+    queue_frames: int = 64
+    page_frames: int = 3
+    public_prefix: str = ""  # "" ignores channel messages; e.g. "mush" takes "mush look" from the channel
+    drain_timeout_s: float = 30.0
+
+
+@dataclass(frozen=True)
+class RateLimitConfig:
+    burst: int = 4
+    per_minute: float = 12.0
+    cooldown_s: float = 60.0
+    max_inbound_bytes: int = 200
+
+
+@dataclass(frozen=True)
+class EngineSection:
+    tick_s: float = 1.0
+    batch: int = 16
+    session_timeout_min: float = 30.0
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    path: str = "meshmush.duckdb"
+
+
+@dataclass(frozen=True)
+class LogConfig:
+    level: str = "info"
+    format: str = "text"  # text | json
+    file: str = ""  # "" logs to stderr
+
+
+@dataclass(frozen=True)
+class ServeConfig:
+    radio: RadioConfig = field(default_factory=RadioConfig)
+    transport: TransportConfig = field(default_factory=TransportConfig)
+    rate_limit: RateLimitConfig = field(default_factory=RateLimitConfig)
+    engine: EngineSection = field(default_factory=EngineSection)
+    database: DatabaseConfig = field(default_factory=DatabaseConfig)
+    log: LogConfig = field(default_factory=LogConfig)
+    warnings: tuple[str, ...] = ()
+
+
+SECTIONS: dict[str, type[Any]] = {
+    "radio": RadioConfig,
+    "transport": TransportConfig,
+    "rate_limit": RateLimitConfig,
+    "engine": EngineSection,
+    "database": DatabaseConfig,
+    "log": LogConfig,
+}
+
+LEVELS = ("debug", "info", "warning", "error")
+
+SAMPLE = """\
+# meshmush serve configuration (TOML).  Every key is optional; defaults shown.
+[radio]
+# serial = "/dev/ttyUSB0"        # a radio on USB serial, or:
+# tcp = "192.168.1.50:4403"      # a networked node (port 4403 by default)
+connect_timeout_s = 20.0         # give up on a radio that does not answer the handshake
+confirm_sends = true             # a frame counts as sent when the radio reports it queued
+confirm_timeout_s = 5.0
+want_ack = true                  # ask the mesh to acknowledge (and retry) direct messages
+reconnect_min_s = 1.0            # backoff between reconnection attempts …
+reconnect_max_s = 60.0           # … doubling up to this
+
+[transport]
+frame_bytes = 200                # UTF-8 bytes per radio text
+pacing_s = 2.5                   # seconds between transmissions (firmware >= 2.7 drops < 2 s)
+queue_frames = 64                # outbound frames waiting, at most
+page_frames = 3                  # a longer reply keeps the rest for MORE
+public_prefix = ""               # "" ignores channel messages; "mush" accepts "mush look"
+drain_timeout_s = 30.0           # on SIGTERM, how long to keep sending what is queued
+
+[rate_limit]
+burst = 4                        # commands a node may send back to back
+per_minute = 12.0                # then this many a minute
+cooldown_s = 60.0                # a flooding node is told once, then ignored this long
+max_inbound_bytes = 200
+
+[engine]
+tick_s = 1.0                     # clock for tick triggers, restocks, session expiry
+batch = 16                       # commands committed together (group commit)
+session_timeout_min = 30.0
+
+[database]
+path = "meshmush.duckdb"
+
+[log]
+level = "info"                   # debug | info | warning | error
+format = "text"                  # text | json (one JSON object per line)
+file = ""                        # "" logs to stderr
+"""
+
+
+def load_config(path: Path | None) -> ServeConfig:
+    if path is None:
+        return ServeConfig()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return parse_config(data, str(path))
+
+
+def parse_config(data: Mapping[str, Any], where: str = "config") -> ServeConfig:
+    cfg = ServeConfig()
+    for name, value in data.items():
+        cls = SECTIONS.get(name)
+        if cls is None:
+            raise ConfigError(f"{where}: unknown section [{name}]{_did_you_mean(name, SECTIONS)}")
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: [{name}] must be a table of keys")
+        cfg = replace(cfg, **{name: _section(cls, name, value, where)})
+    return _validate(cfg, where)
+
+
+def _section(cls: type[Any], name: str, values: Mapping[str, Any], where: str) -> Any:
+    known = {f.name: f for f in fields(cls)}
+    defaults = cls()
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if key not in known:
+            raise ConfigError(f"{where}: [{name}] unknown key '{key}'{_did_you_mean(key, known)}")
+        expected = type(getattr(defaults, key))
+        if expected is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            raise ConfigError(
+                f"{where}: [{name}] {key} must be {_kind(expected)}, not {_kind(type(value))} ({value!r})"
+            )
+        out[key] = value
+    return replace(defaults, **out)
+
+
+def _validate(cfg: ServeConfig, where: str) -> ServeConfig:
+    def need(ok: bool, what: str) -> None:
+        if not ok:
+            raise ConfigError(f"{where}: {what}")
+
+    r, t, rl, e, lg = cfg.radio, cfg.transport, cfg.rate_limit, cfg.engine, cfg.log
+    need(not (r.serial and r.tcp), "[radio] give serial or tcp, not both")
+    if r.tcp:
+        parse_host_port(r.tcp, f"{where}: [radio] tcp")
+    need(r.connect_timeout_s > 0, "[radio] connect_timeout_s must be more than 0")
+    need(r.confirm_timeout_s > 0, "[radio] confirm_timeout_s must be more than 0")
+    need(0 < r.reconnect_min_s <= r.reconnect_max_s, "[radio] need 0 < reconnect_min_s <= reconnect_max_s")
+    need(MIN_FRAME_BYTES * 2 <= t.frame_bytes <= 228,
+         f"[transport] frame_bytes must be between {MIN_FRAME_BYTES * 2} and 228 (a radio text holds ~228 bytes)")
+    need(t.pacing_s >= 0, "[transport] pacing_s cannot be negative")
+    need(t.queue_frames >= 8, "[transport] queue_frames must be at least 8")
+    need(1 <= t.page_frames < t.queue_frames // 2, "[transport] page_frames must be at least 1 and under half of queue_frames")
+    need(t.drain_timeout_s >= 0, "[transport] drain_timeout_s cannot be negative")
+    need(" " not in t.public_prefix.strip(), "[transport] public_prefix must be one word")
+    need(rl.burst >= 1, "[rate_limit] burst must be at least 1")
+    need(rl.per_minute > 0, "[rate_limit] per_minute must be more than 0")
+    need(rl.cooldown_s >= 0, "[rate_limit] cooldown_s cannot be negative")
+    need(rl.max_inbound_bytes >= 16, "[rate_limit] max_inbound_bytes must be at least 16")
+    need(e.tick_s > 0, "[engine] tick_s must be more than 0")
+    need(1 <= e.batch <= 256, "[engine] batch must be between 1 and 256")
+    need(e.session_timeout_min > 0, "[engine] session_timeout_min must be more than 0")
+    need(lg.level.lower() in LEVELS, f"[log] level must be one of {', '.join(LEVELS)}, not '{lg.level}'")
+    need(lg.format in ("text", "json"), f"[log] format must be text or json, not '{lg.format}'")
+    need(bool(cfg.database.path.strip()), "[database] path cannot be empty")
+    warnings: list[str] = []
+    if t.pacing_s < 2.0:
+        warnings.append(f"[transport] pacing_s = {t.pacing_s}: firmware 2.7 and later drops texts sent less than 2 s apart")
+    return replace(cfg, warnings=tuple(warnings))
+
+
+def parse_host_port(text: str, what: str) -> tuple[str, int]:
+    host, sep, port_text = text.strip().rpartition(":")
+    if not sep:
+        host, port_text = text.strip(), "4403"
+    if not host or any(c.isspace() for c in host):
+        raise ConfigError(f"{what}: expected HOST or HOST:PORT, not {text!r}")
+    try:
+        port = int(port_text)
+    except ValueError:
+        raise ConfigError(f"{what}: port must be a number, not {port_text!r}") from None
+    if not 1 <= port <= 65535:
+        raise ConfigError(f"{what}: port must be between 1 and 65535, not {port}")
+    return host, port
+
+
+def _did_you_mean(word: str, choices: Mapping[str, Any]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _kind(t: type[Any]) -> str:
+    return {bool: "true or false", int: "a whole number", float: "a number", str: "a string"}.get(t, t.__name__)

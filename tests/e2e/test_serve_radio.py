@@ -1,0 +1,240 @@
+"""End to end over the radio path: fake node ↔ real meshtastic TCPInterface ↔ `meshmush serve`
+process ↔ DuckDB file."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import duckdb
+
+from tests.e2e.harness import (
+    JITTER,
+    PACING,
+    PLAYERS,
+    expected_frames,
+    fake_node,
+    gaps,
+    received,
+    say,
+    serving,
+    wait_counts,
+)
+from tools.fakeradio import protocol as pb
+from tools.fakeradio.node import Faults
+
+MEET = [
+    "Ana> look",
+    "Bob> look",
+    "Ana> say hello Bob",
+    "Bob> whisper Ana psst",
+    "Ana> take coin",
+    "Ana> x book",
+    "Ana> drop coin",
+    "Bob> take coin",
+    "Bob> i",
+    "Ana> who",
+]
+
+
+def _holder(db: Path, object_id: str) -> str:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        row = con.execute("SELECT holder FROM instances WHERE object_id = ?", [object_id]).fetchone()
+    finally:
+        con.close()
+    assert row is not None
+    return str(row[0])
+
+
+def test_two_players_meet_talk_and_trade(tmp_path: Path) -> None:
+    expected = expected_frames(MEET)
+    node = fake_node()
+    try:
+        with serving(tmp_path, node) as served:
+            for line in MEET:
+                say(node, line, gap=0.15)
+            counts = {name: len(frames) for name, frames in expected.items()}
+            assert wait_counts(node, counts, 30), (received(node), expected)
+            time.sleep(PACING * 2)  # nothing more should come
+            assert received(node) == expected
+            assert served.stop() == 0
+    finally:
+        node.stop()
+    assert all(s.size <= 200 for s in node.sent)
+    assert min(gaps(node)) >= PACING - JITTER, gaps(node)
+    assert _holder(served.db, "rt.coin") == pb.node_id(PLAYERS["Bob"])
+
+
+def test_duplicates_are_ignored(tmp_path: Path) -> None:
+    node = fake_node(Faults(duplicate=1.0, seed=1))  # every message arrives twice
+    try:
+        with serving(tmp_path, node) as served:
+            node.send_text(PLAYERS["Ana"], "look")
+            node.send_text(PLAYERS["Ana"], "take coin", packet_id=4242)
+            node.faults.duplicate = 0.0
+            node.send_text(PLAYERS["Ana"], "take coin", packet_id=4242)  # a late rebroadcast
+            node.send_text(PLAYERS["Ana"], "i")
+            assert wait_counts(node, {"Ana": 3}, 20), (received(node), served.log_text())
+            time.sleep(PACING * 3)
+            texts = received(node)["Ana"]
+            assert served.stop() == 0
+    finally:
+        node.stop()
+    assert len(texts) == 3, texts
+    assert texts[1] == "You take the old coin."
+    assert texts[2].startswith("You carry: old coin.")
+    con = duckdb.connect(str(served.db), read_only=True)
+    try:
+        journal = con.execute("SELECT command FROM journal WHERE player = ? ORDER BY seq",
+                              [pb.node_id(PLAYERS["Ana"])]).fetchall()
+    finally:
+        con.close()
+    assert [r[0] for r in journal] == ["look", "take coin", "i"]
+
+
+def test_a_flood_does_not_delay_others(tmp_path: Path) -> None:
+    node = fake_node()
+    limits = {"rate_limit": {"burst": 3, "per_minute": 6, "cooldown_s": 60}}
+    try:
+        with serving(tmp_path, node, overrides=limits) as served:
+            for _ in range(30):  # Cai floods
+                node.send_text(PLAYERS["Cai"], "look")
+                time.sleep(0.01)
+            sent_at = time.monotonic()
+            node.send_text(PLAYERS["Ana"], "look")
+            node.send_text(PLAYERS["Bob"], "look")
+            assert wait_counts(node, {"Ana": 1, "Bob": 1}, 20)
+            time.sleep(PACING * 4)
+            assert served.stop() == 0
+    finally:
+        node.stop()
+    cai = [s.text for s in node.texts_to(PLAYERS["Cai"])]
+    answers = [t for t in cai if "Square" in t]
+    assert len(answers) == 3, cai  # the burst is answered, then one "slow down", then silence
+    assert sum(t.startswith("Slow down") for t in cai) == 1, cai
+    # Ana's and Bob's replies went out within two pacing slots of their commands (one for each
+    # other, one for the flooder's frame at most), plus loopback and engine time.
+    for name in ("Ana", "Bob"):
+        first = node.texts_to(PLAYERS[name])[0]
+        assert first.at - sent_at <= 2 * PACING + 0.5, (name, first.at - sent_at)
+
+
+def _dedupe_runs(texts: list[str]) -> list[str]:
+    """A frame the radio took just as the link dropped may be sent twice (at least once)."""
+    out: list[str] = []
+    for t in texts:
+        if not out or out[-1] != t:
+            out.append(t)
+    return out
+
+
+def test_a_disconnect_loses_no_queued_reply(tmp_path: Path) -> None:
+    script = ["Ana> look", "Ana> x book", "Ana> take coin", "Ana> i"]
+    expected = expected_frames(script)["Ana"]
+    node = fake_node()
+    try:
+        with serving(tmp_path, node) as served:
+            for line in script:
+                say(node, line)
+            assert node.wait_for(lambda: len(node.texts_to(PLAYERS["Ana"])) >= 2, 20)
+            node.disconnect(refuse_for=1.5)  # the link drops with frames still queued
+            assert wait_counts(node, {"Ana": len(expected)}, 40), (received(node), expected)
+            time.sleep(PACING * 2)
+            texts = _dedupe_runs([s.text for s in node.texts_to(PLAYERS["Ana"])])
+            assert served.stop() == 0
+    finally:
+        node.stop()
+    assert texts == expected
+    assert node.handshakes >= 2
+
+
+def test_sigterm_sends_what_is_queued_and_exits_cleanly(tmp_path: Path) -> None:
+    script = ["Ana> x book", "Ana> look", "Ana> take coin"]
+    expected = expected_frames(script)["Ana"]
+    node = fake_node()
+    try:
+        with serving(tmp_path, node) as served:
+            for line in script:
+                say(node, line, gap=0.02)
+            assert node.wait_for(lambda: len(node.texts_to(PLAYERS["Ana"])) >= 1, 20)
+            code = served.stop()  # most replies are still queued
+            texts = [s.text for s in node.texts_to(PLAYERS["Ana"])]
+    finally:
+        node.stop()
+    assert code == 0, served.log_text()
+    assert texts == expected
+    stopped = [e["msg"] for e in served.log_entries() if str(e["msg"]).startswith("stopped:")]
+    assert stopped and str(stopped[0]).endswith("0 frame(s) unsent"), stopped
+    assert _holder(served.db, "rt.coin") == pb.node_id(PLAYERS["Ana"])
+
+
+def test_sighup_swaps_the_image_and_keeps_sessions(tmp_path: Path) -> None:
+    import shutil
+    import signal
+
+    world = tmp_path / "world"
+    shutil.copytree(Path(__file__).parent / "world", world)
+    node = fake_node()
+    try:
+        with serving(tmp_path, node, world=world) as served:
+            say(node, "Ana> look")
+            assert wait_counts(node, {"Ana": 1}, 20)
+            rooms = world / "rooms.yaml"
+            rooms.write_text(rooms.read_text().replace("with a well.", "with a dry well."))
+            served.proc.send_signal(signal.SIGHUP)
+            assert node.wait_for(lambda: "now running image" in served.log_text(), 20), served.log_text()
+            say(node, "Ana> look")
+            assert wait_counts(node, {"Ana": 2}, 20)
+            # A broken world is refused and the running one stays.
+            rooms.write_text("kind: room\nid: [oops\n")
+            served.proc.send_signal(signal.SIGHUP)
+            assert node.wait_for(lambda: "kept the running image" in served.log_text(), 20), served.log_text()
+            say(node, "Ana> look")
+            assert wait_counts(node, {"Ana": 3}, 20), (received(node), served.log_text())
+            assert served.stop() == 0
+    finally:
+        node.stop()
+    texts = [s.text for s in node.texts_to(PLAYERS["Ana"])]
+    assert "A small square with a well." in texts[0]
+    assert texts[1].startswith("Square\nA small square with a dry well.")  # same session: no welcome
+    assert texts[2] == texts[1]
+
+
+def test_a_radio_that_never_answers_is_a_clear_error(tmp_path: Path) -> None:
+    node = fake_node(Faults(mute=True))
+    try:
+        with serving(tmp_path, node, overrides={"radio": {"connect_timeout_s": 2}}, handshake=False) as served:
+            started = time.monotonic()
+            code = served.proc.wait(30)
+            took = time.monotonic() - started
+    finally:
+        node.stop()
+    assert code == 1
+    assert took < 15
+    assert "did not answer" in served.log_text() or "no answer to the configuration handshake" in served.log_text()
+    assert "Traceback" not in served.log_text()
+
+
+def test_channel_messages_need_the_public_prefix(tmp_path: Path) -> None:
+    node = fake_node()
+    try:
+        with serving(tmp_path, node) as served:
+            node.send_text(PLAYERS["Ana"], "look", to=pb.BROADCAST)  # ignored: no prefix set
+            time.sleep(PACING * 4)
+            assert not node.texts_to(PLAYERS["Ana"])
+            assert served.stop() == 0
+    finally:
+        node.stop()
+    node = fake_node()
+    try:
+        with serving(tmp_path / "p", node, overrides={"transport": {"public_prefix": "mush"}}) as served:
+            node.send_text(PLAYERS["Ana"], "hello all", to=pb.BROADCAST)  # chatter: ignored
+            node.send_text(PLAYERS["Ana"], "MUSH look", to=pb.BROADCAST)
+            assert wait_counts(node, {"Ana": 1}, 20)
+            time.sleep(PACING * 2)
+            assert served.stop() == 0
+    finally:
+        node.stop()
+    sent = node.texts_to(PLAYERS["Ana"])
+    assert len(sent) == 1 and "Square" in sent[0].text  # answered by direct message
