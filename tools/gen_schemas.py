@@ -371,9 +371,32 @@ def render(schema: dict[str, Any]) -> str:
     return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
 
 
+COMBINED = "meshmush"
+
+
+def combined_schema(kinds: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """One self-contained schema for any document (editors: a file may hold several kinds).
+    Each kind's schema is inlined under ``$defs`` and chosen by ``kind``; nothing is fetched."""
+    defs = {k: {key: v for key, v in s.items() if key not in ("$schema", "$id")} for k, s in kinds.items()}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": BASE + f"{COMBINED}.schema.json",
+        "title": "meshmush world document (any kind)",
+        "type": "object",
+        "required": ["kind"],
+        "properties": {"kind": {"enum": sorted(kinds), "description": "The kind of this document"}},
+        "allOf": [
+            {"if": {"properties": {"kind": {"const": k}}, "required": ["kind"]}, "then": {"$ref": f"#/$defs/{k}"}}
+            for k in sorted(kinds)
+        ],
+        "$defs": defs,
+    }
+
+
 def main(argv: list[str]) -> int:
     stale = []
-    for kind, schema in all_schemas().items():
+    kinds = all_schemas()
+    for kind, schema in [*kinds.items(), (COMBINED, combined_schema(kinds))]:
         path = SCHEMAS / f"{kind}.schema.json"
         text = render(schema)
         if "--check" in argv:
