@@ -8,14 +8,13 @@ and the recorded step and message bounds holding.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from runtime.image.model import Code
 from runtime.image.opcodes import BY_CODE, MAX_MESSAGES, MAX_STEPS, Op, width
 
 
-@dataclass(frozen=True)
-class Instr:
+class Instr(NamedTuple):  # a tuple: decoding thousands of them at load time must be cheap
     pc: int
     op: Op
     args: tuple[int, ...]
@@ -28,8 +27,10 @@ class BytecodeError(Exception):
 
 def decode(ops: bytes) -> list[Instr]:
     out: list[Instr] = []
+    append = out.append
     pc = 0
     n = len(ops)
+    new = tuple.__new__
     while pc < n:
         op = BY_CODE.get(ops[pc])
         if op is None:
@@ -37,8 +38,14 @@ def decode(ops: bytes) -> list[Instr]:
         w = width(op)
         if pc + w > n:
             raise BytecodeError(f"{op.name} at {pc} is truncated")
-        args = tuple((ops[pc + 1 + 2 * i] << 8) | ops[pc + 2 + 2 * i] for i in range(len(op.operands)))
-        out.append(Instr(pc, op, args, pc + w))
+        k = len(op.operands)
+        if k == 0:
+            args: tuple[int, ...] = ()
+        elif k == 1:
+            args = ((ops[pc + 1] << 8) | ops[pc + 2],)
+        else:
+            args = tuple((ops[pc + 1 + 2 * i] << 8) | ops[pc + 2 + 2 * i] for i in range(k))
+        append(new(Instr, (pc, op, args, pc + w)))
         pc += w
     return out
 
@@ -65,15 +72,23 @@ def bounds(instrs: list[Instr]) -> tuple[int, int]:
         for s in successors(ins):
             j = index.get(s)
             if j is not None:
-                best_s = max(best_s, steps[j])
-                best_m = max(best_m, msgs[j])
+                if steps[j] > best_s:
+                    best_s = steps[j]
+                if msgs[j] > best_m:
+                    best_m = msgs[j]
         steps[i] = 1 + best_s
-        msgs[i] = (1 if ins.op.message else 0) + best_m
+        msgs[i] = best_m + 1 if ins.op.message else best_m
     return (steps[0], msgs[0]) if instrs else (0, 0)
 
 
+_CONDITIONAL = ("AND_JUMP", "OR_JUMP")
+
+
 def verify_code(code: Code) -> list[str]:
-    """Every problem with ``code``, in plain words (empty when it is safe to run)."""
+    """Every problem with ``code``, in plain words (empty when it is safe to run).
+
+    Runs for every piece of bytecode when an image is loaded, so it is written for speed:
+    one pass for operands, one forward pass for stack depths, one backward pass for bounds."""
     try:
         instrs = decode(code.ops)
     except BytecodeError as exc:
@@ -81,20 +96,26 @@ def verify_code(code: Code) -> list[str]:
     if not instrs:
         return ["empty bytecode"]
     problems: list[str] = []
-    starts = {ins.pc for ins in instrs}
+    index = {ins.pc: i for i, ins in enumerate(instrs)}
     end = len(code.ops)
+    n_consts, n_names = len(code.consts), len(code.names)
     for ins in instrs:
-        for kind, arg in zip(ins.op.operands, ins.args, strict=True):
-            if kind == "const" and arg >= len(code.consts):
-                problems.append(f"{ins.op.name} at {ins.pc}: constant {arg} out of range")
-            elif kind == "name" and arg >= len(code.names):
-                problems.append(f"{ins.op.name} at {ins.pc}: name {arg} out of range")
+        kinds = ins.op.operands
+        if not kinds:
+            continue
+        for kind, arg in zip(kinds, ins.args, strict=True):
+            if kind == "const":
+                if arg >= n_consts:
+                    problems.append(f"{ins.op.name} at {ins.pc}: constant {arg} out of range")
+            elif kind == "name":
+                if arg >= n_names:
+                    problems.append(f"{ins.op.name} at {ins.pc}: name {arg} out of range")
             elif kind == "jump":
                 target = ins.next_pc + arg
-                if target > end or (target not in starts and target != end):
-                    problems.append(f"{ins.op.name} at {ins.pc}: jump to {target} is not an instruction")
-                elif target == end:
+                if target == end:
                     problems.append(f"{ins.op.name} at {ins.pc}: jump past the last instruction")
+                elif target not in index:
+                    problems.append(f"{ins.op.name} at {ins.pc}: jump to {target} is not an instruction")
             elif kind == "kind" and arg > 3:
                 problems.append(f"{ins.op.name} at {ins.pc}: unknown text kind {arg}")
     if not instrs[-1].op.terminal:
@@ -102,26 +123,36 @@ def verify_code(code: Code) -> list[str]:
     if problems:
         return problems
     # stack depth along every path (forward-only: one pass in pc order, merging depths)
-    index = {ins.pc: i for i, ins in enumerate(instrs)}
     depth: list[int | None] = [None] * len(instrs)
     depth[0] = 0
     for i, ins in enumerate(instrs):
         d = depth[i]
         if d is None:
             continue  # unreachable instruction: harmless
-        pops = ins.op.pops + (ins.args[0] if ins.op.name == "BUILD" else 0)
+        op = ins.op
+        pops = op.pops + (ins.args[0] if op.name == "BUILD" else 0)
         if d < pops:
-            problems.append(f"{ins.op.name} at {ins.pc}: stack underflow")
+            problems.append(f"{op.name} at {ins.pc}: stack underflow")
             continue
-        if ins.op.name in ("AND_JUMP", "OR_JUMP"):
-            after = {ins.next_pc: d - 1, ins.next_pc + ins.args[0]: d}
+        if op.terminal:
+            continue
+        if op.operands and op.operands[0] == "jump":
+            target = ins.next_pc + ins.args[0]
+            if op.name in _CONDITIONAL:
+                after = {ins.next_pc: d - 1, target: d}
+            elif op.name == "JUMP":
+                after = {target: d - pops + op.pushes}
+            else:
+                after = {ins.next_pc: d - pops + op.pushes, target: d - pops + op.pushes}
+            pairs = list(after.items())
         else:
-            after = {s: d - pops + ins.op.pushes for s in successors(ins)}
-        for target, nd in after.items():
+            pairs = [(ins.next_pc, d - pops + op.pushes)]
+        for target, nd in pairs:
             j = index[target]
-            if depth[j] is None:
+            seen = depth[j]
+            if seen is None:
                 depth[j] = nd
-            elif depth[j] != nd:
+            elif seen != nd:
                 problems.append(f"stack depth differs where paths meet at {target}")
     if problems:
         return problems

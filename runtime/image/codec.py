@@ -21,6 +21,7 @@ written with sorted keys and no spaces, so equal worlds give byte-identical imag
 from __future__ import annotations
 
 import dataclasses
+import gc
 import hashlib
 import json
 import struct
@@ -146,18 +147,50 @@ class _Codec:
                 sub = self.dec_for(inner[0])
                 return lambda v: None if v is None else sub(v)
         if dataclasses.is_dataclass(tp):
-            cls: Any = tp
-            hints = typing.get_type_hints(tp, vars(model))
-            decs = tuple(self.dec_for(hints[f.name]) for f in dataclasses.fields(tp))
-            n = len(decs)
-
-            def dec(v: Any) -> Any:
-                if len(v) != n:
-                    raise ImageError(f"a {cls.__name__} record has {len(v)} fields, expected {n}")
-                return cls(*[d(x) for d, x in zip(decs, v, strict=True)])
-
-            return dec
+            return self._dataclass_dec(tp)
         raise TypeError(f"no image decoding for {tp!r}")
+
+    def _dataclass_dec(self, tp: Any) -> _Dec:
+        """A decoder generated for this record type: one straight-line function that fills the
+        frozen instance's ``__dict__`` (the dataclass ``__init__`` sets each field through
+        ``object.__setattr__`` and was most of the load time)."""
+        cls: Any = tp
+        hints = typing.get_type_hints(tp, vars(model))
+        fields = dataclasses.fields(tp)
+        env: dict[str, Any] = {"cls": cls, "new": object.__new__, "T": self._str_table, "ImageError": ImageError}
+        items = []
+        for i, f in enumerate(fields):
+            items.append(f"{f.name!r}: {self._field_expr(hints[f.name], f'v[{i}]', f'd{i}', env)}")
+        n = len(fields)
+        src = (
+            "def dec(v):\n"
+            f"    if len(v) != {n}:\n"
+            f"        raise ImageError(f'a {cls.__name__} record has {{len(v)}} fields, expected {n}')\n"
+            "    o = new(cls)\n"
+            f"    o.__dict__.update({{{', '.join(items)}}})\n"
+            "    return o\n"
+        )
+        exec(compile(src, f"<image decoder for {cls.__name__}>", "exec"), env)
+        fn: _Dec = env["dec"]
+        return fn
+
+    def _field_expr(self, tp: Any, x: str, name: str, env: dict[str, Any]) -> str:
+        """Python source decoding the value ``x`` of type ``tp`` (inlined where it is simple)."""
+        if tp is str:
+            return f"T[{x}]"
+        origin, args = typing.get_origin(tp), typing.get_args(tp)
+        if origin is tuple and args[0] is str:
+            return f"tuple([T[y] for y in {x}])"
+        if origin is tuple and dataclasses.is_dataclass(args[0]):
+            env[name] = self.dec_for(args[0])
+            return f"tuple([{name}(y) for y in {x}])"
+        if origin in (typing.Union, types.UnionType) and not _is_scalar_union(tp):
+            inner = [a for a in args if a is not type(None)]
+            if len(inner) == 1 and (inner[0] is str or dataclasses.is_dataclass(inner[0])):
+                sub = self._field_expr(inner[0], x, name, env)
+                return f"(None if {x} is None else {sub})"
+        env[name] = self.dec_for(tp)
+        return f"{name}({x})"
 
     def _dec_bytes(self, v: Any) -> bytes:
         off, length = v
@@ -275,6 +308,16 @@ def read_image(data: bytes) -> tuple[model.World, ImageInfo]:
     """Verify and decode an image.  Raises ImageError with a clear message on any problem."""
     info = read_header(data)
     strings_raw, code, body_raw = _sections(data[HEADER_SIZE:])
+    paused = gc.isenabled()
+    gc.disable()  # tens of thousands of new objects, none of them garbage: no collections
+    try:
+        return _decode(strings_raw, code, body_raw), info
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _decode(strings_raw: bytes, code: bytes, body_raw: bytes) -> model.World:
     try:
         table = json.loads(strings_raw.decode("utf-8"))
         body = json.loads(body_raw.decode("utf-8"))
@@ -291,7 +334,8 @@ def read_image(data: bytes) -> tuple[model.World, ImageInfo]:
         raise
     except (IndexError, TypeError, ValueError, KeyError, RecursionError) as exc:
         raise ImageError(f"image is malformed: {type(exc).__name__}: {exc}") from None
-    return world, info
+    world_: model.World = world
+    return world_
 
 
 def load_image_file(path: str | Any) -> tuple[model.World, ImageInfo]:
@@ -310,7 +354,13 @@ def load_image_file(path: str | Any) -> tuple[model.World, ImageInfo]:
     world, info = read_image(data)
     from runtime.image.verify import verify_world
 
-    problems = verify_world(world)
+    paused = gc.isenabled()
+    gc.disable()  # verification builds many short-lived tuples; no cycles to find
+    try:
+        problems = verify_world(world)
+    finally:
+        if paused:
+            gc.enable()
     if problems:
         shown = "; ".join(problems[:3])
         more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
