@@ -6,6 +6,7 @@ lowered on the way) → whole-world checks → sorted, canonical ``World``.
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 from compiler import assemble as asm
@@ -25,6 +26,16 @@ FRAME_BYTES = 200
 
 def compile_world(root: Path, diags: Diagnostics) -> model.World | None:
     """Compile the world in ``root``; None when any error was reported."""
+    paused = gc.isenabled()
+    gc.disable()  # the compiler builds large trees that live until it returns: no collections
+    try:
+        return _compile_world(root, diags)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _compile_world(root: Path, diags: Diagnostics) -> model.World | None:
     loaded = load_world(root, diags)
     docs = [d for d in loaded if validate_document(d, diags)]
     worlds = [d for d in docs if d.kind == "world"]
