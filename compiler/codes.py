@@ -382,8 +382,8 @@ CODES: dict[str, CodeInfo] = _table(
         "MM4008",
         "warning",
         "Dialogue node no option leads to",
-        "A dialogue node other than `start` is never the target of any option's `goto`, so no player can"
-        " see it.",
+        "A dialogue node other than `start` is never the target of any option's `goto`, or only of options"
+        " in nodes that no chain of options from `start` reaches, so no player can see it.",
         "dialogue:\n  start: ...\n  secret: ...   # no goto: secret",
         "Add an option that goes to it, or delete it.",
     ),

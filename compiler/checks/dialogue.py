@@ -1,4 +1,6 @@
-"""Dialogue checks: a start node, gotos that land, nodes some option leads to."""
+"""Dialogue checks: a start node, gotos that land, nodes some chain of options from
+``start`` leads to (a node only reached from unreachable nodes is as unreachable as one no
+option names)."""
 
 from __future__ import annotations
 
@@ -39,11 +41,34 @@ def check_dialogue(
                         goto_spans.get((npc.id, node.id, i), spans.get(npc.id, Span("?"))),
                         did_you_mean(opt.goto, names) or f"nodes: {', '.join(names)}",
                     )
+        if "start" not in names:
+            continue  # MM4009 already; every node would look unreachable
+        reached = _reachable(npc)
         for node in npc.dialogue:
-            if node.id != "start" and node.id not in targets and (npc.id, node.id) in node_spans:
-                diags.warning(
-                    "MM4008",
-                    f"no option leads to dialogue node '{node.id}' of '{npc.id}'",
-                    node_spans[(npc.id, node.id)],
-                    f"add an option with 'goto: {node.id}', or remove the node",
-                )
+            if node.id == "start" or node.id in reached or (npc.id, node.id) not in node_spans:
+                continue
+            if node.id not in targets:
+                message = f"no option leads to dialogue node '{node.id}' of '{npc.id}'"
+            else:
+                message = (f"dialogue node '{node.id}' of '{npc.id}' is only reached from nodes that"
+                           " 'start' never leads to")
+            diags.warning(
+                "MM4008",
+                message,
+                node_spans[(npc.id, node.id)],
+                f"add an option with 'goto: {node.id}' to a node reached from 'start', or remove the node",
+            )
+
+
+def _reachable(npc: model.Npc) -> set[str]:
+    """Nodes some chain of options leads to from ``start``."""
+    by_id = {n.id: n for n in npc.dialogue}
+    seen: set[str] = set()
+    todo = ["start"] if "start" in by_id else []
+    while todo:
+        node = by_id.get(todo.pop())
+        if node is None or node.id in seen:
+            continue
+        seen.add(node.id)
+        todo.extend(o.goto for o in node.options if o.goto is not None)
+    return seen

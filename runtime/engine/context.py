@@ -36,7 +36,9 @@ A handler is ``def do_pay(ctx: Context) -> None``:
   ``ctx.to_room(room, text, exclude)``, ``ctx.to_everyone(text)``.  Lines for one recipient
   are joined into one message, cut into frames and paged (MORE) by the engine;
 - the world: ``ctx.world`` (``WorldView``: rooms, objects, npcs, money, ``memo`` for a system's
-  derived indexes), ``ctx.money(amount)``, ``ctx.parse_money(text)`` (fails with a hint);
+  derived indexes), ``ctx.money(amount)``, ``ctx.parse_money(text)`` (fails with a hint) and
+  ``ctx.currency`` — all three honour a currency stored by ``/convert_currency`` (use them, not
+  ``ctx.world.money``, to print or read amounts);
 - matching names: ``ctx.carried(query)``, ``ctx.here(query)``, ``ctx.online_player(query)``
   (each fails with "You don't have …" / "Which one: …?"), and ``parser.match`` for your own lists;
 - the world's triggers: ``ctx.fire(event, owner)``, ``ctx.evaluate(code, owner)`` (an
@@ -66,8 +68,8 @@ from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 from runtime.engine.parser import Candidate, Command, match
 from runtime.engine.sessions import Session
 from runtime.engine.state import Instance, Player, State
-from runtime.engine.world_view import WorldView
-from runtime.image.model import Code, Room, Scalar
+from runtime.engine.world_view import CURRENCY_META, WorldView
+from runtime.image.model import Code, Currency, Room, Scalar
 from runtime.store.db import AuditRow
 
 if TYPE_CHECKING:
@@ -209,8 +211,14 @@ class WorldContext:
                 self.out.add(key, text)
 
     # ---------------------------------------------------------------- world
+    @property
+    def currency(self) -> Currency:
+        """The world's currency now: the image's, unless ``/convert_currency`` stored another."""
+        row = self.state.txn.get("meta", (CURRENCY_META,))
+        return self.world.effective_currency(str(row[1]) if row is not None else None)
+
     def money(self, amount: int) -> str:
-        return self.world.money(amount)
+        return self.world.money(amount, self.currency)
 
     def room(self, room_id: str) -> Room | None:
         """A world room, or a dynamic one a system resolves (a house room)."""
@@ -253,7 +261,7 @@ class Context(WorldContext):
 
     # ---------------------------------------------------------------- helpers
     def parse_money(self, text: str) -> int:
-        value = self.world.parse_money(text)
+        value = self.world.parse_money(text, self.currency)
         if isinstance(value, str):
             self.fail(value[0].upper() + value[1:] + ".")
         return value

@@ -4,6 +4,7 @@ derived indexes.  Built once per engine; never changes."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -11,6 +12,9 @@ from runtime.image import model
 from runtime.image.money import MoneyError, format_amount, parse_amount
 
 T = TypeVar("T")
+
+CURRENCY_META = "currency"
+"""``meta`` key of a currency that overrides the image's (``/convert_currency``, docs/economy.md)."""
 
 DIRECTIONS: tuple[str, ...] = (
     "north",
@@ -108,6 +112,7 @@ class WorldView:
             add("npc", n.id, n.triggers)
         self._triggers: TriggerIndex = {k: tuple(v) for k, v in index.items()}
         self._memo: dict[str, Any] = {}
+        self._currencies: dict[str, model.Currency] = {}
 
     # ---------------------------------------------------------------- lookups
     @property
@@ -142,15 +147,26 @@ class WorldView:
         return [(k, o, t) for (k, o, e), ts in sorted(self._triggers.items()) if e == "tick" for t in ts]
 
     # ---------------------------------------------------------------- money
-    def money(self, amount: int) -> str:
-        return format_amount(amount, self.world.currency)
+    def money(self, amount: int, currency: model.Currency | None = None) -> str:
+        return format_amount(amount, currency or self.world.currency)
 
-    def parse_money(self, text: str) -> int | str:
+    def parse_money(self, text: str, currency: model.Currency | None = None) -> int | str:
         """Minor units, or the reason ``text`` is not an amount in this world's currency."""
         try:
-            return parse_amount(text, self.world.currency)
+            return parse_amount(text, currency or self.world.currency)
         except MoneyError as exc:
             return str(exc)
+
+    def effective_currency(self, override: str | None) -> model.Currency:
+        """The image's currency, or the one stored in ``meta`` (``CURRENCY_META``) by a
+        conversion; decoded once per distinct text.  An unreadable override is ignored."""
+        if not override:
+            return self.world.currency
+        found = self._currencies.get(override)
+        if found is None:
+            found = currency_from_json(override) or self.world.currency
+            self._currencies[override] = found
+        return found
 
     # ---------------------------------------------------------------- memo
     def memo(self, key: str, build: Callable[[WorldView], T]) -> T:
@@ -159,3 +175,33 @@ class WorldView:
             self._memo[key] = build(self)
         value: T = self._memo[key]
         return value
+
+
+def currency_to_json(currency: model.Currency) -> str:
+    """A currency as stored in ``meta`` (see ``WorldView.effective_currency``)."""
+    return json.dumps(
+        {
+            "mode": currency.mode,
+            "symbol": currency.symbol,
+            "decimals": currency.decimals,
+            "tiers": [[t.name, t.short, t.value] for t in currency.tiers],
+            "starting_balance": currency.starting_balance,
+        },
+        ensure_ascii=False,
+        sort_keys=True,
+    )
+
+
+def currency_from_json(text: str) -> model.Currency | None:
+    """The currency ``currency_to_json`` wrote, or None when ``text`` is not one."""
+    try:
+        d = json.loads(text)
+        tiers = tuple(model.Tier(str(n), str(s), int(v)) for n, s, v in d["tiers"])
+        currency = model.Currency(
+            str(d["mode"]), str(d["symbol"]), int(d["decimals"]), tiers, int(d["starting_balance"])
+        )
+    except (ValueError, KeyError, TypeError):
+        return None
+    if currency.mode not in ("decimal", "multitier") or (currency.mode == "multitier" and not tiers):
+        return None
+    return currency

@@ -30,9 +30,10 @@ MEET = [
     "Bob> whisper Ana psst",
     "Ana> take coin",
     "Ana> x book",
-    "Ana> drop coin",
-    "Bob> take coin",
+    "Ana> give coin to Bob",
     "Bob> i",
+    "Bob> pay Ana 1.50",
+    "Ana> bal",
     "Ana> who",
 ]
 
@@ -64,6 +65,12 @@ def test_two_players_meet_talk_and_trade(tmp_path: Path) -> None:
     assert all(s.size <= 200 for s in node.sent)
     assert min(gaps(node)) >= PACING - JITTER, gaps(node)
     assert _holder(served.db, "rt.coin") == pb.node_id(PLAYERS["Bob"])
+    con = duckdb.connect(str(served.db), read_only=True)
+    try:
+        balances = dict(con.execute("SELECT name, balance FROM players").fetchall())
+    finally:
+        con.close()
+    assert balances == {"Ana": 650, "Bob": 350}
 
 
 def test_duplicates_are_ignored(tmp_path: Path) -> None:
