@@ -179,6 +179,9 @@ class Server:
         except StoreError as exc:
             log.critical("the database failed: %s; stopping (committed commands are safe)", exc)
             code = EXIT_ERROR
+        except Exception:  # a bug: log it whole, stop cleanly, let the service manager restart us
+            log.exception("internal error in the engine loop; stopping (committed commands are safe)")
+            code = EXIT_ERROR
         finally:
             self.radio.receiving = False
             self._finish()

@@ -245,3 +245,28 @@ def test_channel_messages_need_the_public_prefix(tmp_path: Path) -> None:
         node.stop()
     sent = node.texts_to(PLAYERS["Ana"])
     assert len(sent) == 1 and "Square" in sent[0].text  # answered by direct message
+
+
+def test_a_full_queue_drops_the_oldest_and_keeps_it_for_more(tmp_path: Path) -> None:
+    from runtime.transport.outbound import DROP_NOTICE
+
+    node = fake_node()
+    small = {"transport": {"queue_frames": 8, "pacing_s": 0.4}}
+    try:
+        with serving(tmp_path, node, overrides=small) as served:
+            node.send_text(PLAYERS["Ana"], "look")
+            assert wait_counts(node, {"Ana": 1}, 20)
+            for _ in range(4):  # 4 × 3 frames cannot wait in 8 slots
+                node.send_text(PLAYERS["Ana"], "x book")
+            assert node.wait_for(lambda: any(s.text == DROP_NOTICE for s in node.texts_to(PLAYERS["Ana"])), 30)
+            time.sleep(0.4 * 10)  # let the queue empty
+            before = len(node.texts_to(PLAYERS["Ana"]))
+            node.send_text(PLAYERS["Ana"], "more")
+            assert wait_counts(node, {"Ana": before + 1}, 20)
+            time.sleep(0.4 * 4)
+            after = [s.text for s in node.texts_to(PLAYERS["Ana"])][before:]
+            assert served.stop() == 0
+    finally:
+        node.stop()
+    assert after[0].startswith("The book is titled"), after  # the dropped page, kept for MORE
+    assert all(s.size <= 200 for s in node.sent)
