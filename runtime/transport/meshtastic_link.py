@@ -241,6 +241,7 @@ class MeshtasticLink:
         """Build an interface in a helper thread, so that a radio that never answers (or a TCP
         connect that hangs) ends in RadioError after the timeout instead of a hang."""
         box: dict[str, Any] = {}
+        lock = threading.Lock()
         timeout = self.settings.connect_timeout_s
 
         def build() -> None:
@@ -252,11 +253,18 @@ class MeshtasticLink:
                                                 timeout=max(1, int(timeout)))
             except BaseException as exc:
                 box["error"] = exc
+                return
+            with lock:
+                if box.get("abandoned"):  # we gave up on it: it must not deliver packets
+                    self._close_iface(box["iface"])
 
         t = threading.Thread(target=build, name="radio-connect", daemon=True)
         t.start()
         t.join(timeout + 2)
-        if t.is_alive():
+        with lock:
+            if t.is_alive():
+                box["abandoned"] = True
+        if box.get("abandoned"):
             raise RadioError(f"the {self.target.describe()} did not answer within {timeout:.0f} s")
         if "error" in box:
             exc = box["error"]

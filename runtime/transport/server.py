@@ -35,7 +35,7 @@ from runtime.store.db import StoreError
 from runtime.transport.config import ServeConfig
 from runtime.transport.handler import Incoming, Outgoing
 from runtime.transport.inbound import InboundFilter, InboundLimits, Verdict, player_name
-from runtime.transport.outbound import Frame, OutQueue
+from runtime.transport.outbound import OutQueue
 
 log = logging.getLogger("meshmush.serve")
 
@@ -294,7 +294,11 @@ class Server:
             frame = self.out.pop(timeout=0.5)
             if frame is None:
                 continue
-            ok = self._send(frame)
+            try:
+                ok = self.radio.send_text(frame.to, frame.text)
+            except ValueError as exc:  # not a node id (cannot happen for radio players): drop it
+                log.error("cannot send to %s: %s", frame.to, exc)
+                continue
             now = self.clock()
             if ok:
                 if last is not None:
@@ -306,10 +310,3 @@ class Server:
                 self.stats.send_failures += 1
                 self.out.push_front(frame)
             last = now  # a failed send may still have gone out: keep the pacing either way
-
-    def _send(self, frame: Frame) -> bool:
-        try:
-            return self.radio.send_text(frame.to, frame.text)
-        except ValueError as exc:  # not a node id: a notice for a non-radio player
-            log.error("cannot send to %s: %s", frame.to, exc)
-            return True

@@ -19,6 +19,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from runtime.engine.engine import Engine, EngineConfig
@@ -63,9 +64,9 @@ def run(nodes: int, per_node: int, pacing: float, seed: int) -> list[object]:
         db = Database.open(Path(tmp) / "bench.duckdb")
         engine = Engine(world, db, image_hash, config=EngineConfig(frame_bytes=200))  # type: ignore[arg-type]
 
-        def make_radio(deliver: object) -> MeshtasticLink:
+        def make_radio(deliver: Callable[[TextCommand], None]) -> MeshtasticLink:
             def on_text(msg: TextIn) -> None:
-                deliver(TextCommand(msg.sender, msg.packet_id, msg.text, msg.direct, msg.name))  # type: ignore[operator]
+                deliver(TextCommand(msg.sender, msg.packet_id, msg.text, msg.direct, msg.name))
 
             link = MeshtasticLink(RadioTarget("tcp", "127.0.0.1", node.port), on_text, LinkSettings(want_ack=False))
             link.connect()
