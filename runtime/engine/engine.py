@@ -477,7 +477,7 @@ class Engine:
         try:
             self.db.write([r.record for r in results], self.tables.specs)
         except StoreError as exc:
-            log.error("could not save %d command(s): %s; reloading state from the database", len(results), exc)
+            log.error("%s; reloading state from the database", exc)
             self.tables = self.db.load(CORE_SPECS)
             if not notify:
                 return []

@@ -122,7 +122,7 @@ def _translate(exc: BaseException, path: Path | None, doing: str = "") -> StoreE
         )
     if "could not set lock" in low or "conflicting lock" in low:
         return StoreError(f"{where} is in use by another process")
-    if "no space left" in low or "disk full" in low or "out of disk" in low:
+    if "no space left" in low or "disk full" in low or "out of disk" in low or "file too large" in low:
         return StoreError(f"the disk is full: could not write {where}; free some space and restart")
     if "permission denied" in low or "read-only file system" in low:
         return StoreError(f"permission denied: cannot open or write {where}")
