@@ -6,20 +6,28 @@ from __future__ import annotations
 from runtime.engine import moves, triggers
 from runtime.engine.context import Context, Owner, WorldContext
 from runtime.engine.describe import describe_room
+from runtime.engine.registry import Registry
+from runtime.engine.state import State
+from runtime.engine.world_view import WorldView
 from runtime.image.model import Code, Room, Scalar
+
+
+def resolve_room(world: WorldView, registry: Registry, state: State, room_id: str) -> Room | None:
+    """A world room, or a dynamic one a system resolves (a house room)."""
+    room = world.room(room_id)
+    if room is not None:
+        return room
+    for hooks in registry.hooks:
+        if hooks.resolve_room is not None:
+            found = hooks.resolve_room(state, room_id)
+            if found is not None:
+                return found
+    return None
 
 
 class EngineActions:
     def room(self, ctx: WorldContext, room_id: str) -> Room | None:
-        room = ctx.world.room(room_id)
-        if room is not None:
-            return room
-        for hooks in ctx.registry.hooks:
-            if hooks.resolve_room is not None:
-                found = hooks.resolve_room(ctx.state, room_id)
-                if found is not None:
-                    return found
-        return None
+        return resolve_room(ctx.world, ctx.registry, ctx.state, room_id)
 
     def fire(self, ctx: WorldContext, event: str, owner: Owner, room: str | None, said: str | None) -> bool:
         return triggers.fire(ctx, event, owner, room, said)

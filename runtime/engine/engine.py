@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 
 from runtime.engine import triggers
-from runtime.engine.actions import EngineActions
+from runtime.engine.actions import EngineActions, resolve_room
 from runtime.engine.context import Context, Outbox, Owner, Refusal, WorldContext
 from runtime.engine.describe import describe_room
 from runtime.engine.parser import MAX_INPUT_BYTES, Command, clean, split
@@ -234,7 +234,6 @@ class Engine:
             raise EngineError(f"the new image is world '{world.id}', not '{self.world.world.id}'")
         old_rooms = {r.id for r in self.world.world.rooms}
         view = WorldView(world)
-        registry = self.registry
         txn = self.tables.begin()
         try:
             state = State(txn, view, self.db.next_id)
@@ -242,13 +241,9 @@ class Engine:
                 if room.id not in old_rooms:
                     for object_id in room.objects:
                         state.new_instance(object_id, HOLDER_ROOM, room.id)
-            new_rooms = {r.id for r in world.rooms}
             for p in state.all_players():
-                if p.room in new_rooms or any(
-                    h.resolve_room is not None and h.resolve_room(state, p.room) is not None for h in registry.hooks
-                ):
-                    continue
-                state.set_room(p.key, world.start)
+                if resolve_room(view, self.registry, state, p.room) is None:
+                    state.set_room(p.key, world.start)
             txn.put("meta", ("image_hash", image_hash))
             changes = txn.commit()
         except BaseException:

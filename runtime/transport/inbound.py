@@ -97,13 +97,10 @@ class InboundFilter:
         self._dedupe = Deduper(limits.dedupe_window_s, limits.dedupe_max)
         self._rate = RateLimiter(limits.burst, limits.per_minute, limits.cooldown_s)
         self._lock = threading.Lock()
-        self.counts: dict[Verdict, int] = {v: 0 for v in Verdict}
 
     def check(self, node: str, packet_id: int, text: str, now: float) -> Verdict:
         with self._lock:
-            verdict = self._check(node, packet_id, text, now)
-            self.counts[verdict] += 1
-            return verdict
+            return self._check(node, packet_id, text, now)
 
     def _check(self, node: str, packet_id: int, text: str, now: float) -> Verdict:
         if packet_id and self._dedupe.seen(node, packet_id, now):

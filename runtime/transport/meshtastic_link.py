@@ -94,12 +94,10 @@ class MeshtasticLink:
         target: RadioTarget,
         on_text: Callable[[TextIn], None],
         settings: LinkSettings = LinkSettings(),
-        on_state: Callable[[str, str], None] | None = None,
     ) -> None:
         self.target = target
         self.settings = settings
         self._on_text = on_text
-        self._on_state = on_state
         self._iface: Any = None
         self._retired: weakref.WeakSet[Any] = weakref.WeakSet()  # interfaces we closed
         self._lock = threading.Lock()
@@ -111,7 +109,6 @@ class MeshtasticLink:
         self._supervisor: threading.Thread | None = None
         self._wake = threading.Event()
         self.node_num: int | None = None
-        self.reconnects = 0
         self.receiving = True
         pub.subscribe(self._on_receive, "meshtastic.receive.text")
         pub.subscribe(self._on_lost, "meshtastic.connection.lost")
@@ -233,7 +230,6 @@ class MeshtasticLink:
         if interface is self._iface and not self._closing.is_set():
             log.warning("the radio link was lost")
             self._up.clear()
-            self._state("down", "connection lost")
             self._wake.set()
 
     # ------------------------------------------------------------------ connection
@@ -287,14 +283,12 @@ class MeshtasticLink:
         self._failures = 0
         self._up.set()
         log.info("radio link up: %s, node !%08x", self.target.describe(), self.node_num or 0)
-        self._state("up", f"node !{(self.node_num or 0):08x}")
 
     def _failed(self, iface: Any, reason: str) -> None:
         self._failures += 1
         if self._failures >= self.settings.failures_before_reconnect and iface is self._iface:
             log.warning("radio link considered down (%s); reconnecting", reason)
             self._up.clear()
-            self._state("down", reason)
             self._wake.set()
 
     def _supervise(self) -> None:
@@ -317,13 +311,11 @@ class MeshtasticLink:
                     iface = self._open()
                 except RadioError as exc:
                     log.warning("%s; next try in %.1f s", exc, delay)
-                    self._state("retry", str(exc))
                     self._closing.wait(delay * random.uniform(0.8, 1.2))
                     delay = min(delay * 2, self.settings.reconnect_max_s)
                     continue
                 with self._lock:
                     self._iface = iface
-                self.reconnects += 1
                 self._mark_up()
                 delay = self.settings.reconnect_min_s
                 break
@@ -338,7 +330,3 @@ class MeshtasticLink:
         t = threading.Thread(target=close, name="radio-close", daemon=True)
         t.start()
         t.join(5)
-
-    def _state(self, state: str, detail: str) -> None:
-        if self._on_state is not None:
-            self._on_state(state, detail)

@@ -136,10 +136,6 @@ class OutQueue:
         with self._cond:
             return self._size
 
-    def waiting(self, to: str) -> int:
-        with self._cond:
-            return len(self._queues.get(to, ()))
-
     # ------------------------------------------------------------------ internals (lock held)
     def _schedule(self, to: str) -> None:
         if to not in self._turns and self._queues.get(to):

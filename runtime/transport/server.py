@@ -70,13 +70,10 @@ class Engine(Protocol):
 @dataclass
 class Stats:
     commands: int = 0
-    batches: int = 0
     frames_sent: int = 0
     bytes_sent: int = 0
     send_failures: int = 0
-    reloads: int = 0
     queue_waits: deque[float] = field(default_factory=lambda: deque(maxlen=20_000))  # seconds
-    gaps: deque[float] = field(default_factory=lambda: deque(maxlen=20_000))  # between transmissions
 
 
 @dataclass(frozen=True)
@@ -207,7 +204,6 @@ class Server:
     def _run_batch(self, batch: list[Incoming]) -> None:
         replies = self.engine.handle_batch(batch)
         self.stats.commands += len(batch)
-        self.stats.batches += 1
         self._enqueue(replies)
 
     def _drain_inbox(self) -> None:
@@ -223,7 +219,7 @@ class Server:
         for o in replies:
             frames = list(o.frames) if o.frames else split_frames(o.text, fb)
             for d in self.out.put(o.to, frames, o.text):
-                kept = from_engine and self._requeue(d.to, d.texts)
+                kept = from_engine and self.engine.requeue(d.to, "\n".join(d.texts))
                 log.debug("outbound queue full: dropped %d frame(s) for %s%s", d.frames, d.to,
                           " (kept for MORE)" if kept else "")
                 self._drops[d.to] = self._drops.get(d.to, 0) + d.frames
@@ -238,10 +234,6 @@ class Server:
             self._drops.clear()
             self._drops_logged = now
 
-    def _requeue(self, to: str, texts: list[str]) -> bool:
-        # Only called on the engine thread (from _enqueue with replies of the engine).
-        return self.engine.requeue(to, "\n".join(texts))
-
     def _do_reload(self) -> None:
         if self.reload is None:
             log.warning("SIGHUP: no image to reload from")
@@ -254,7 +246,6 @@ class Server:
         except Exception as exc:
             log.error("SIGHUP: kept the running image: %s", exc)
             return
-        self.stats.reloads += 1
         log.info("SIGHUP: now running image %s", image_hash[:16])
 
     def _finish(self) -> None:
@@ -273,8 +264,8 @@ class Server:
         except StoreError as exc:
             log.error("closing the database: %s", exc)
         self.radio.close()
-        log.info("stopped: %d commands, %d frames sent (%d bytes), %d frame(s) unsent",
-                 self.stats.commands, self.stats.frames_sent, self.stats.bytes_sent, left)
+        log.info("stopped: %d commands, %d frames sent (%d bytes, %d resent), %d frame(s) unsent",
+                 self.stats.commands, self.stats.frames_sent, self.stats.bytes_sent, self.stats.send_failures, left)
 
     # ------------------------------------------------------------------ the sender thread
     def _send_loop(self) -> None:
@@ -301,8 +292,6 @@ class Server:
                 continue
             now = self.clock()
             if ok:
-                if last is not None:
-                    self.stats.gaps.append(now - last)
                 self.stats.frames_sent += 1
                 self.stats.bytes_sent += len(frame.text.encode("utf-8"))
                 self.stats.queue_waits.append(now - frame.queued_at)
