@@ -3,7 +3,7 @@
 Ranges: MM1xxx files and YAML (loader), MM2xxx schema, MM3xxx trigger language,
 MM4xxx references and world checks, MM5xxx money/economy, MM6xxx image and build.
 
-``docs/diagnostics.md`` is generated from this table (``python -m tools.gen_docs``);
+``docs/diagnostics.md`` is generated from this table (``python -m meshmush.gen_docs``);
 a test fails when the page is stale, when a code has no page entry, or when a code
 has no failing fixture under ``tests/diagnostics/``.
 """

@@ -1,4 +1,5 @@
-"""Validating documents against the JSON Schemas in ``schemas/`` (draft 2020-12).
+"""Validating documents against the JSON Schemas in ``compiler/schemas/`` (draft 2020-12; the
+repository's top-level ``schemas/`` points there, for editors).
 
 jsonschema's errors are translated into our diagnostics, positioned on the offending key or
 value and phrased with the author's own text; at most a few per document, best first."""
@@ -8,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from functools import cache
-from pathlib import Path
+from importlib import resources
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -17,13 +18,14 @@ from jsonschema.exceptions import ValidationError, relevance
 from compiler.diagnostics import Diagnostics, did_you_mean
 from compiler.loader import SourceDoc
 
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
+SCHEMA_PACKAGE = "compiler.schemas"
 MAX_PER_DOC = 5
 
 
 @cache
 def validator(kind: str) -> Draft202012Validator:
-    schema = json.loads((SCHEMA_DIR / f"{kind}.schema.json").read_text(encoding="utf-8"))
+    text = resources.files(SCHEMA_PACKAGE).joinpath(f"{kind}.schema.json").read_text(encoding="utf-8")
+    schema = json.loads(text)
     return Draft202012Validator(schema)
 
 

@@ -1,7 +1,7 @@
 """The import rules of ARCHITECTURE.md, enforced so they cannot rot.
 
 - compiler/ may import from the runtime only runtime.image;
-- runtime/ never imports compiler/ or tools/;
+- runtime/ never imports compiler/ or tools/ (installed as the package ``meshmush``);
 - runtime/image/ (the contract) imports nothing of ours but runtime.image;
 - the GPL-licensed meshtastic (and its pubsub) is imported in exactly one module.
 """
@@ -13,6 +13,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("compiler", "runtime", "tools")
+TOOLS = ("tools", "meshmush")  # the folder tools/ installs as the import package meshmush
 MESHTASTIC_MODULE = "runtime/transport/meshtastic_link.py"
 
 
@@ -40,11 +41,11 @@ def _violations() -> list[str]:
             top = mod.split(".")[0]
             where = f"{rel}:{line} imports {mod}"
             if rel.startswith("compiler/") and (
-                top == "tools"
+                top in TOOLS
                 or (top == "runtime" and not (mod == "runtime" or mod.startswith("runtime.image")))
             ):
                 bad.append(where + " (compiler may import only runtime.image)")
-            if rel.startswith("runtime/") and top in ("compiler", "tools"):
+            if rel.startswith("runtime/") and top in ("compiler", *TOOLS):
                 bad.append(where + " (runtime never imports compiler or tools)")
             if rel.startswith("runtime/image/") and top in PACKAGES and not mod.startswith("runtime.image"):
                 bad.append(where + " (runtime.image is pure contract)")

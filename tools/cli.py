@@ -83,7 +83,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
-    from tools.inspect_image import render_inspect
+    from .inspect_image import render_inspect
 
     world, info = load_image_file(args.image)
     sys.stdout.write(render_inspect(world, info))
@@ -129,14 +129,14 @@ def cmd_play(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from tools.serve import run_serve
+    from .serve import run_serve
 
     code: int = run_serve(args, load_world_or_image)
     return code
 
 
 def cmd_fakeradio(args: argparse.Namespace) -> int:
-    from tools.fakeradio.__main__ import main as fakeradio_main
+    from .fakeradio.__main__ import main as fakeradio_main
 
     return fakeradio_main(args.rest)
 
@@ -192,7 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list[:1] == ["fakeradio"]:  # its own options: see tools/fakeradio/__main__.py
-        from tools.fakeradio.__main__ import main as fakeradio_main
+        from .fakeradio.__main__ import main as fakeradio_main
 
         return fakeradio_main(args_list[1:])
     argv = args_list

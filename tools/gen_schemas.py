@@ -1,7 +1,7 @@
 """Generate ``schemas/<kind>.schema.json`` (JSON Schema draft 2020-12), one per kind.
 
-    python -m tools.gen_schemas          # rewrite the files
-    python -m tools.gen_schemas --check  # exit 1 when a file is stale
+    python -m meshmush.gen_schemas          # rewrite the files
+    python -m meshmush.gen_schemas --check  # exit 1 when a file is stale
 
 The schemas are used by the compiler (``compiler/schema.py``) and by editors through
 yaml-language-server (see docs/editor-setup.md), so every property has a description.
@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
+SCHEMAS = Path(__file__).resolve().parent.parent / "compiler" / "schemas"
 BASE = "https://meshmush.invalid/schemas/"
 
 ID = {
@@ -406,7 +406,7 @@ def main(argv: list[str]) -> int:
             SCHEMAS.mkdir(exist_ok=True)
             path.write_text(text, encoding="utf-8")
     if stale:
-        print("stale schemas (run python -m tools.gen_schemas): " + ", ".join(stale), file=sys.stderr)
+        print("stale schemas (run python -m meshmush.gen_schemas): " + ", ".join(stale), file=sys.stderr)
         return 1
     return 0
 

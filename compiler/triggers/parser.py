@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
+from importlib import resources
 from typing import Any
 
 from lark import Lark, Token, Transformer, v_args
@@ -19,7 +19,7 @@ from compiler.triggers import ast
 from runtime.image.model import Currency
 from runtime.image.money import MoneyError, example, parse_amount
 
-GRAMMAR = Path(__file__).with_name("grammar.lark")
+GRAMMAR = resources.files("compiler.triggers").joinpath("grammar.lark")
 _PLAIN_NAME = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z0-9_]+)+$")
 
 

@@ -19,7 +19,7 @@ from syrupy.assertion import SnapshotAssertion
 from compiler.api import compile_world
 from compiler.codes import CODES
 from compiler.diagnostics import Diagnostics, render_text
-from tools.gen_docs import PAGE, render
+from meshmush.gen_docs import PAGE, render
 
 FIXTURES = Path(__file__).resolve().parent.parent / "diagnostics"
 _EXPECT_LINE = re.compile(r"^#\s*expect:\s*(MM\d{4})\s+(\d+):(\d+)\s*$")
@@ -84,8 +84,8 @@ def test_every_fixture_names_a_registered_code() -> None:
 
 
 def test_diagnostics_page_is_current() -> None:
-    assert PAGE.exists(), "run python -m tools.gen_docs"
+    assert PAGE.exists(), "run python -m meshmush.gen_docs"
     text = PAGE.read_text(encoding="utf-8")
-    assert text == render(), "docs/diagnostics.md is stale: run python -m tools.gen_docs"
+    assert text == render(), "docs/diagnostics.md is stale: run python -m meshmush.gen_docs"
     for code in CODES:
         assert f"## {code}" in text

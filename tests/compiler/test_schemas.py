@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 from jsonschema import Draft202012Validator
 
-from tools import gen_schemas
+from meshmush import gen_schemas
 
 ROOT = Path(__file__).resolve().parents[2]
 class Yaml12Loader(yaml.SafeLoader):
@@ -29,7 +29,7 @@ COMBINED = json.loads((ROOT / "schemas" / "meshmush.schema.json").read_text(enco
 
 
 def test_schema_files_are_fresh() -> None:
-    assert gen_schemas.main(["--check"]) == 0, "run python -m tools.gen_schemas"
+    assert gen_schemas.main(["--check"]) == 0, "run python -m meshmush.gen_schemas"
 
 
 def test_every_demo_document_passes_the_combined_schema() -> None:

@@ -20,12 +20,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tools.fakeradio.node import FakeNode, Faults
+from meshmush.fakeradio.node import FakeNode, Faults
 
 ROOT = Path(__file__).resolve().parents[2]
 WORLD = ROOT / "tests" / "e2e" / "world"
 _EXE = Path(sys.executable).parent / "meshmush"
-CMD = [str(_EXE)] if _EXE.exists() else [sys.executable, "-m", "tools.cli"]
+CMD = [str(_EXE)] if _EXE.exists() else [sys.executable, "-m", "meshmush.cli"]
 
 PACING = 0.25  # shortened for tests; the real default is 2.5 s
 JITTER = 0.03  # loopback scheduling noise allowed when checking the pacing

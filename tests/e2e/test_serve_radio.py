@@ -8,6 +8,8 @@ from pathlib import Path
 
 import duckdb
 
+from meshmush.fakeradio import protocol as pb
+from meshmush.fakeradio.node import Faults
 from tests.e2e.harness import (
     JITTER,
     PACING,
@@ -20,8 +22,6 @@ from tests.e2e.harness import (
     serving,
     wait_counts,
 )
-from tools.fakeradio import protocol as pb
-from tools.fakeradio.node import Faults
 
 MEET = [
     "Ana> look",

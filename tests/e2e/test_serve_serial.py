@@ -8,8 +8,8 @@ import time
 import tty
 from pathlib import Path
 
+from meshmush.fakeradio.node import FakeNode
 from tests.e2e.harness import PACING, PLAYERS, expected_frames, received, say, serving, wait_counts
-from tools.fakeradio.node import FakeNode
 
 
 def test_serial_port_play(tmp_path: Path) -> None:

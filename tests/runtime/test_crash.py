@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from tools.bench.bench_crash import run_trials
+from meshmush.bench.bench_crash import run_trials
 
 
 def test_sigkill_never_loses_an_acknowledged_command(tmp_path: Path) -> None:

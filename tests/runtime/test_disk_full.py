@@ -16,7 +16,7 @@ import duckdb
 ROOT = Path(__file__).resolve().parents[2]
 WORLD = ROOT / "tests" / "e2e" / "world"
 _EXE = Path(sys.executable).parent / "meshmush"
-CMD = [str(_EXE)] if _EXE.exists() else [sys.executable, "-m", "tools.cli"]
+CMD = [str(_EXE)] if _EXE.exists() else [sys.executable, "-m", "meshmush.cli"]
 SAVE_FAILED = "Sorry, the server could not save that. Please try again."
 
 

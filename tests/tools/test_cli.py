@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 _EXE = Path(sys.executable).parent / "meshmush"
-CMD = [str(_EXE)] if _EXE.exists() else [sys.executable, "-m", "tools.cli"]
+CMD = [str(_EXE)] if _EXE.exists() else [sys.executable, "-m", "meshmush.cli"]
 
 BROKEN_ROOM = """kind: room
 id: town.attic

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from tools.cli import build_parser
+from meshmush.cli import build_parser
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "cli.md"
 

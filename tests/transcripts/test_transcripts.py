@@ -52,7 +52,7 @@ def test_every_verb_in_help_has_a_transcript() -> None:
 def test_the_cli_prints_the_same_frames(tmp_path: Path) -> None:
     case = next(c for c in CASE_LIST if c.name == "social3")
     exe = Path(sys.executable).parent / "meshmush"
-    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "tools.cli"]
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "meshmush.cli"]
     proc = subprocess.run(
         [*cmd, "play", str(WORLDS / case.world), "--script", str(case.path), "--seed", str(case.seed),
          "--format", "jsonl", "--db", str(tmp_path / "cli.duckdb")],

@@ -1,7 +1,7 @@
 """Compile a generated world of N rooms (default 10,000) and print compile time, image size
 and load time (read + verify + decode).  Targets: compile < 5 s, load < 200 ms.
 
-    python -m tools.bench.bench_compile [--rooms N] [--write-docs]
+    python -m meshmush.bench.bench_compile [--rooms N] [--write-docs]
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from pathlib import Path
 from compiler.api import compile_world
 from compiler.diagnostics import Diagnostics
 from runtime.image.codec import load_image_file, write_image
-from tools.bench.report import machine, table, write_section
+
+from .report import machine, table, write_section
 
 
 def generate(root: Path, rooms: int, per_file: int = 500) -> int:
@@ -121,7 +122,7 @@ def main() -> int:
     ]
     body = (
         "## Compiler\n\n"
-        + f"`python -m tools.bench.bench_compile` on {machine()}.\n\n"
+        + f"`python -m meshmush.bench.bench_compile` on {machine()}.\n\n"
         + table(("measure", "figure"), rows)
     )
     print(body)

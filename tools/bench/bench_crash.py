@@ -9,7 +9,7 @@ random few hundred microseconds after sending one.  Then the database is opened 
 must show, counted over all trials, at least every acknowledged LOOK (a reply frame was
 printed) and at most every sent one.  ``lost`` counts acknowledged commands missing.
 
-    .venv/bin/python tools/bench/bench_crash.py --trials 1000
+    .venv/bin/python -m meshmush.bench.bench_crash --trials 1000
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tools.bench.report import machine, write_section
+from .report import machine, write_section
 
 ROOT = Path(__file__).resolve().parents[2]
 LAB = ROOT / "tests" / "transcripts" / "worlds" / "lab"
@@ -168,7 +168,7 @@ def main() -> int:
     if args.write_docs:
         write_section("crash", (
             "## Crash trials\n\n"
-            f"`python tools/bench/bench_crash.py --trials {r.trials}` on {machine()}: `runtime.play` "
+            f"`python -m meshmush.bench.bench_crash --trials {r.trials}` on {machine()}: `runtime.play` "
             "killed with SIGKILL at random points (idle, or mid-command), restarted on the same database "
             f"each time. {r.sent_total:,} commands sent, {r.acked_total:,} acknowledged (a reply printed), "
             f"**{r.lost} lost**, {r.phantom} phantom, {len(r.problems)} problems; {r.seconds:.0f} s."

@@ -17,7 +17,7 @@ Two baselines, both one DuckDB transaction per batch like the engine:
   journal rows) written again through the store (``Database.write``) on a fresh file — what the
   writes alone cost; engine time / floor time is the engine's whole overhead over its storage.
 
-    .venv/bin/python tools/bench/bench_engine.py [--commands 6000] [--batch 16] [--write-docs]
+    .venv/bin/python -m meshmush.bench.bench_engine [--commands 6000] [--batch 16] [--write-docs]
 """
 
 from __future__ import annotations
@@ -40,7 +40,8 @@ from runtime.store.db import CommandRecord, Database
 from runtime.store.migrations import CORE_SPECS
 from runtime.store.tables import TableSpec
 from runtime.transport.handler import Incoming
-from tools.bench.report import machine, percentile, table, write_section
+
+from .report import machine, percentile, table, write_section
 
 ROOT = Path(__file__).resolve().parents[2]
 LAB = ROOT / "tests" / "transcripts" / "worlds" / "lab"
@@ -223,7 +224,7 @@ def render(results: list[Result]) -> str:
             "engine/raw SQL time", "storage floor cmd/s", "engine/floor time")
     return (
         "## Engine\n\n"
-        f"`python tools/bench/bench_engine.py` on {machine()}. Lab world "
+        f"`python -m meshmush.bench.bench_engine` on {machine()}. Lab world "
         "(`tests/transcripts/worlds/lab`), players spread over the hub's side rooms; group commit "
         "through `handle_batch`, no pacing. Latency is a command's batch service time (queueing "
         "excluded). Raw SQL: the same commands as hand-written DuckDB statements, one transaction "

@@ -15,7 +15,7 @@ The same workload as raw DuckDB transactions on the same schema, one per batch:
 
 Also: writing 10,000 analytics events with the Appender, one multi-row INSERT, ``executemany``.
 
-    .venv/bin/python -m tools.bench.bench_store [--commands 2048] [--write-docs]
+    .venv/bin/python -m meshmush.bench.bench_store [--commands 2048] [--write-docs]
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ import duckdb
 
 from runtime.store.db import CommandRecord, Database
 from runtime.store.migrations import CORE_SPECS, MIGRATIONS
-from tools.bench.report import machine, percentile, table, write_section
+
+from .report import machine, percentile, table, write_section
 
 PLAYERS = 100
 BATCHES = (1, 4, 16, 64)
@@ -255,7 +256,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         [
             "## Store",
             "",
-            f"`python -m tools.bench.bench_store --commands {args.commands}` on {machine()},"
+            f"`python -m meshmush.bench.bench_store --commands {args.commands}` on {machine()},"
             f" duckdb {duckdb.__version__}.",
             f"{PLAYERS} players; a command updates its player row and one variable and is journalled;"
             " one DuckDB transaction per commit. Commit latency is one `Database.write` (BEGIN to"

@@ -6,7 +6,7 @@ resource: every frame is ~2 s of LongFast airtime), queue wait p50/p99 in second
 slots (scale-free: multiply slots by 2.5 s for the real pacing), drops, and the smallest gap
 between two transmissions.  ``--write-docs`` records the table in docs/performance.md.
 
-    python -m tools.bench.bench_transport [--nodes 10 50 100] [--commands 5] [--pacing 0.02]
+    python -m meshmush.bench.bench_transport [--nodes 10 50 100] [--commands 5] [--pacing 0.02]
 """
 
 from __future__ import annotations
@@ -28,8 +28,9 @@ from runtime.store.db import Database
 from runtime.transport.config import ServeConfig, parse_config
 from runtime.transport.meshtastic_link import LinkSettings, MeshtasticLink, RadioTarget, TextIn
 from runtime.transport.server import Server, TextCommand
-from tools.bench.report import machine, percentile, table, write_section
-from tools.fakeradio.node import FakeNode
+
+from ..fakeradio.node import FakeNode
+from .report import machine, percentile, table, write_section
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMANDS = ["look", "n", "s", "e", "w", "i", "who", "say hello", "x gazebo", "help", "take lamp", "drop lamp"]
@@ -126,7 +127,7 @@ def main() -> int:
         print(" | ".join(str(c) for c in row), flush=True)
         rows.append(row)
     text = (
-        f"Radio transport ({machine()}): `python -m tools.bench.bench_transport --commands {args.commands}"
+        f"Radio transport ({machine()}): `python -m meshmush.bench.bench_transport --commands {args.commands}"
         f" --pacing {args.pacing}`.\nSimulated nodes play the demo world through the fake node and the real"
         " `meshtastic` TCPInterface; each node sends one command per round and waits for all answers"
         " (people read before they type).  Queue waits are also given in pacing slots: multiply by 2.5 s"

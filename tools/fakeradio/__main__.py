@@ -20,8 +20,8 @@ import tty
 from collections.abc import Sequence
 from typing import TextIO
 
-from tools.fakeradio import protocol as pb
-from tools.fakeradio.node import FakeNode, Sent
+from . import protocol as pb
+from .node import FakeNode, Sent
 
 
 class Console:

@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from tools.fakeradio import protocol as pb
+from . import protocol as pb
 
 DEFAULT_NODE_NUM = 0x4D455348  # "MESH"
 

@@ -56,7 +56,7 @@ def test_objects_dropped_in_a_house_stay_there_across_a_restart(tmp_path: Path) 
 def test_a_house_and_its_guests_survive_a_restart_of_meshmush_play(tmp_path: Path) -> None:
     db = tmp_path / "state.duckdb"
     exe = Path(sys.executable).parent / "meshmush"
-    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "tools.cli"]
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "meshmush.cli"]
 
     def play(script: str) -> str:
         path = tmp_path / "s.txt"
