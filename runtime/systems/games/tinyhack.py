@@ -74,7 +74,9 @@ def play_tinyhack(ctx: Context, game: Game, args: str) -> None:
         progress = dungeon.new_game(_new_seed(ctx, game), levels)
         _save(ctx, game, progress)
         lost = "Your saved game was damaged and is gone. " if damaged else ""
-        text = f"{lost}New dungeon #{progress.seed}, {levels} level{'s' if levels > 1 else ''}. Find > on each; D waits at the bottom."
+        goal = "Find > on each level; the dragon D waits at the bottom." if levels > 1 else (
+            "The dragon D waits in the far room.")
+        text = f"{lost}New dungeon #{progress.seed}. {goal}"
         ctx.reply(dungeon.view(progress, text))
         ctx.log_event("tinyhack", {"game": game.id, "seed": progress.seed, "event": "start"}, me.key, me.room)
         return
