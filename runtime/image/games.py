@@ -136,13 +136,42 @@ def reel_count(payouts: Sequence[PayLine]) -> int:
 
 
 def expected_return(symbols: Sequence[SlotSymbol], payouts: Sequence[PayLine]) -> Fraction:
-    """What a spin returns on average, as a fraction of the bet (exact: every combination of
-    symbols is weighed; at most ``MAX_SYMBOLS ** MAX_REELS`` of them)."""
+    """What a spin returns on average, as a fraction of the bet, exactly: every combination of
+    symbols weighed by the product of its symbols' weights, paid by its first matching line.
+
+    Reel by reel, only the lines still able to match are followed; once the first of them
+    needs nothing more (``any`` on every remaining reel) every completion pays it, and once
+    none is left nothing more pays, so whole subtrees are summed at once."""
     total = sum(s.weight for s in symbols)
     if total <= 0 or not payouts:
         return Fraction(0)
     reels = reel_count(payouts)
-    weighted = Fraction(0)
+    lines = [(line.reels, line.pays) for line in payouts if len(line.reels) == reels]
+    rest_free = [[all(w == ANY for w in want[r:]) for r in range(reels + 1)] for want, _ in lines]
+    span: list[int] = [int(total ** (reels - r)) for r in range(reels + 1)]
+
+    def weigh(reel: int, alive: list[int]) -> int:
+        """Σ over completions from ``reel`` of (their weights) × pays, for the lines ``alive``."""
+        if not alive:
+            return 0
+        first = alive[0]
+        if rest_free[first][reel]:
+            return span[reel] * lines[first][1]
+        return sum(
+            s.weight * weigh(reel + 1, [i for i in alive if lines[i][0][reel] in (ANY, s.name)])
+            for s in symbols
+        )
+
+    return Fraction(weigh(0, list(range(len(lines)))), span[0])
+
+
+def expected_return_by_enumeration(symbols: Sequence[SlotSymbol], payouts: Sequence[PayLine]) -> Fraction:
+    """The same figure by weighing every combination one by one (the definition; for tests)."""
+    total = sum(s.weight for s in symbols)
+    if total <= 0 or not payouts:
+        return Fraction(0)
+    reels = reel_count(payouts)
+    weighted = 0
     for combo in itertools.product(symbols, repeat=reels):
         line = line_for([s.name for s in combo], payouts)
         if line is not None:
@@ -150,7 +179,7 @@ def expected_return(symbols: Sequence[SlotSymbol], payouts: Sequence[PayLine]) -
             for s in combo:
                 weight *= s.weight
             weighted += weight * line.pays
-    return weighted / Fraction(total) ** reels
+    return Fraction(weighted, total**reels)
 
 
 def percent(value: Fraction) -> str:
