@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from runtime.systems import dialogue, economy, housing, shops
+from runtime.systems import boards, dialogue, economy, housing, mail, shops
+from runtime.systems.games import verbs as games
 
-SYSTEM_MODULES: tuple[ModuleType, ...] = (housing, dialogue, economy, shops)
+SYSTEM_MODULES: tuple[ModuleType, ...] = (housing, dialogue, economy, shops, games, mail, boards)
