@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from runtime.frames import utf8_len
+from runtime.transport.handler import Note
 from tests.runtime.engine.helpers import Driver, engine
 from tests.transcripts.runner import world
 
@@ -72,7 +73,8 @@ def test_an_online_recipient_gets_one_short_frame(tmp_path: Path) -> None:
         d.send("Ana", "look")
         out = d.send("Ana", "mail Bob " + "x" * 60)
         to_bob = [o for o in out if o.to == "Bob"]
-        assert len(to_bob) == 1 and len(to_bob[0].frames) == 1
+        assert len(to_bob) == 1 and to_bob[0].kind == "notice"
+        assert to_bob[0].notes == (Note("New mail from Ana. MAIL 1 reads it.", personal=True),)
         assert to_bob[0].text == "New mail from Ana. MAIL 1 reads it."
         assert utf8_len(to_bob[0].text) < 60
     finally:
