@@ -184,7 +184,22 @@ class Engine:
         return self._commit([self._run(Incoming(player, "", now_ms), welcome=True)])
 
     def handle_batch(self, commands: Sequence[Incoming]) -> Sequence[Outgoing]:
-        return self._commit([self._run(c) for c in commands])
+        return self._run_batch(list(commands))
+
+    def _run_batch(self, commands: list[Incoming]) -> Sequence[Outgoing]:
+        """Run and persist ``commands`` in one write.  Should that write fail (one command's
+        changes the database refuses), the batch is bisected: each half is run again on the
+        state reloaded from the file and written on its own, down to the single command that
+        fails — only that player hears "could not save"; everyone else's command stands."""
+        saved = self.sessions.snapshot(c.player for c in commands) if len(commands) > 1 else None
+
+        def retry() -> Sequence[Outgoing]:
+            assert saved is not None
+            self.sessions.restore(saved)
+            mid = len(commands) // 2
+            return [*self._run_batch(commands[:mid]), *self._run_batch(commands[mid:])]
+
+        return self._commit([self._run(c) for c in commands], retry=retry if saved is not None else None)
 
     def tick(self, now_ms: int) -> Sequence[Outgoing]:
         """Lapse idle sessions, fire due ``tick`` triggers and systems' tick hooks, flush events."""
@@ -467,13 +482,17 @@ class Engine:
         return name
 
     # ------------------------------------------------------------------ durability
-    def _commit(self, results: list[_Result], notify: bool = True) -> Sequence[Outgoing]:
-        """ONE write for the batch; replies only once it is durable."""
+    def _commit(self, results: list[_Result], notify: bool = True,
+                retry: Callable[[], Sequence[Outgoing]] | None = None) -> Sequence[Outgoing]:
+        """ONE write for the batch; replies only once it is durable.  A failed write reloads
+        the state from the file, then ``retry`` (the batch in halves), else tells each player."""
         try:
             self.db.write([r.record for r in results], self.tables.specs)
         except StoreError as exc:
             log.error("%s; reloading state from the database", exc)
             self.tables = self.db.load(CORE_SPECS)
+            if retry is not None:
+                return retry()
             if not notify:
                 return []
             told: list[Outgoing] = []
