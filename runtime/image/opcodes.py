@@ -21,7 +21,7 @@ MAX_TEXT = 1000
 it can (MM3015); the VM refuses to build a longer text (the command fails, state unchanged)."""
 MAX_CASCADE = 4
 """Nested trigger runs (a teleport firing ``enter`` that teleports again …).  The compiler
-reports teleport cycles (MM4017); at run time the triggers of a deeper event are skipped."""
+reports teleport cycles (MM4020); at run time the triggers of a deeper event are skipped."""
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Worlds for the hardening tests (``tests/runtime/worlds/``), compiled as a careless or hostile
 author would ship them.  ``world(name)`` compiles normally; ``unchecked(name)`` switches off the
-whole-world checks that would reject the world (text bounds MM3015, teleport cycles MM4017), as
+whole-world checks that would reject the world (text bounds MM3015, teleport cycles MM4020), as
 an image built by an older compiler or another tool would be, to prove the run-time fences."""
 
 from __future__ import annotations
