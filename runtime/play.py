@@ -321,6 +321,8 @@ def _run_on_database(world: World, image_hash: str, db_path: Path | None, seed: 
             engine.close()
         except StoreError as exc:
             log.error("closing the database: %s", exc)
+    if db.failure is not None:  # a damaged database surfaced at the checkpoint on close
+        return _fail(str(db.failure), EXIT_ERROR)
     return EXIT_OK
 
 

@@ -171,4 +171,7 @@ def run_serve(args: argparse.Namespace, load: Callable[[str], tuple[model.World,
     started = time.monotonic()
     code = server.run()
     log.info("uptime %.0f s", time.monotonic() - started)
+    if db.failure is not None and code == EXIT_OK:  # surfaced while closing (the checkpoint)
+        log.critical("the database failed: %s", db.failure)
+        code = EXIT_ERROR
     return code

@@ -225,6 +225,8 @@ class Engine:
         try:
             self.db.flush_events()
         except StoreError as exc:
+            if exc.fatal:
+                raise
             log.error("could not write analytics events: %s", exc)
         return replies
 
@@ -489,6 +491,8 @@ class Engine:
         try:
             self.db.write([r.record for r in results], self.tables.specs)
         except StoreError as exc:
+            if exc.fatal:
+                raise  # a damaged database: stop at once, acknowledge nothing more
             log.error("%s; reloading state from the database", exc)
             self.tables = self.db.load(CORE_SPECS)
             if retry is not None:
