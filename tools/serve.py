@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import signal
 import sys
 import time
@@ -25,6 +26,7 @@ from runtime.image import model
 from runtime.image.codec import ImageError, ImageInfo
 from runtime.play import freeze_startup_objects
 from runtime.store.db import Database, StoreError
+from runtime.store.files import open_private, private_umask
 from runtime.transport.config import ConfigError, ServeConfig, load_config, parse_host_port
 from runtime.transport.meshtastic_link import LinkSettings, MeshtasticLink, RadioError, RadioTarget, TextIn
 from runtime.transport.server import Server, TextCommand
@@ -53,8 +55,10 @@ def setup_logging(cfg: ServeConfig) -> None:
     for h in list(root.handlers):
         root.removeHandler(h)
     handler: logging.Handler
-    if cfg.log.file:
-        handler = logging.FileHandler(cfg.log.file, encoding="utf-8")
+    if cfg.log.file:  # private (0600), appended to, never through a symbolic link
+        private_umask()
+        fd = open_private(Path(cfg.log.file), os.O_WRONLY | os.O_APPEND | os.O_CREAT, "log file")
+        handler = logging.StreamHandler(os.fdopen(fd, "a", encoding="utf-8"))
     else:
         handler = logging.StreamHandler(sys.stderr)
     if cfg.log.format == "json":

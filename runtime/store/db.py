@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -41,6 +42,7 @@ from typing import Any, Literal
 import duckdb
 
 from runtime.store.events import EventBuffer
+from runtime.store.files import UnsafeFileError, private_umask, refuse_link, tighten
 from runtime.store.lock import FileLock, InUseError, LockError
 from runtime.store.migrations import (
     ALL_SPECS,
@@ -187,12 +189,15 @@ class Database:
             db_path = tmpdir / TEMP_NAME
         else:
             db_path = Path(path)
+            _refuse_links(db_path)
             if db_path.is_dir():
                 raise StoreError(f"{db_path} is a directory, not a database file")
             if not db_path.parent.is_dir():
                 raise StoreError(f"cannot create database {db_path}: folder {db_path.parent} does not exist")
             if read_only and not db_path.exists():
                 raise StoreError(f"database {db_path} does not exist")
+        if not read_only:
+            _make_private(db_path)
         lock: FileLock | None = None
         try:
             lock = _take_lock(db_path, read_only)
@@ -594,6 +599,42 @@ _TYPE_ALIASES = {
 def _duck_type(name: str) -> str:
     upper = name.upper()
     return _TYPE_ALIASES.get(upper, upper)
+
+
+def wal_path(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".wal")
+
+
+def _refuse_links(db_path: Path) -> None:
+    """DuckDB would write through a symbolic link planted at the database or its log."""
+    try:
+        refuse_link(db_path, "database")
+        refuse_link(wal_path(db_path), "write-ahead log")
+    except UnsafeFileError as exc:
+        raise StoreError(str(exc)) from None
+
+
+def _make_private(db_path: Path) -> None:
+    """Before a writer opens: every file from now on 0600 (DuckDB creates the log itself), the
+    files an older meshmush left 0644 tightened, and the folder checked for writing — an
+    existing database in a read-only folder would otherwise start and then fail every write."""
+    private_umask()
+    try:
+        tighten(db_path)
+        tighten(wal_path(db_path))
+    except OSError as exc:
+        raise StoreError(f"cannot make database {db_path} private: {exc.strerror or exc}") from None
+    folder = db_path.parent
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise StoreError(
+            f"cannot write in folder {folder} ({exc.strerror or exc}): the database needs to write"
+            f" {wal_path(db_path).name} there; give meshmush a writable folder"
+        ) from None
+    if db_path.exists() and not os.access(db_path, os.W_OK):
+        raise StoreError(f"permission denied: cannot write database {db_path}")
 
 
 def _take_lock(db_path: Path, read_only: bool) -> FileLock | None:
