@@ -25,6 +25,7 @@ from runtime.engine.context import Context, Outbox, Owner, Refusal, WorldContext
 from runtime.engine.describe import describe_room
 from runtime.engine.parser import MAX_INPUT_BYTES, Command, clean, split
 from runtime.engine.registry import Lookup, Registry
+from runtime.engine.replay import ReplayWindow
 from runtime.engine.replies import DEFAULT_PAGE_FRAMES, paginate
 from runtime.engine.sessions import DEFAULT_TIMEOUT_MS, Session, Sessions
 from runtime.engine.state import HOLDER_ROOM, Player, State
@@ -103,6 +104,7 @@ class Engine:
         self.sessions = Sessions(config.session_timeout_ms)
         self.rng = random.Random(config.seed)
         self.actions = EngineActions()
+        self.replays = ReplayWindow()
         start = now_ms if now_ms is not None else int(time.time() * 1000)
         self.clock = TickClock(self.world.tick_triggers(), start)
         try:
@@ -199,7 +201,14 @@ class Engine:
             mid = len(commands) // 2
             return [*self._run_batch(commands[:mid]), *self._run_batch(commands[mid:])]
 
-        return self._commit([self._run(c) for c in commands], retry=retry if saved is not None else None)
+        results = []
+        for c in commands:
+            if self.replays.seen(self.tables, c.player, c.packet_id):
+                continue  # a packet already run (a replay, even across a restart): no reply
+            r = self._run(c)
+            r.record = self.replays.record(self.tables, r.record, c.player, c.packet_id, c.now_ms)
+            results.append(r)
+        return self._commit(results, retry=retry if saved is not None else None)
 
     def tick(self, now_ms: int) -> Sequence[Outgoing]:
         """Lapse idle sessions, fire due ``tick`` triggers and systems' tick hooks, flush events."""
@@ -213,6 +222,7 @@ class Engine:
         for hooks in self.registry.hooks:
             if hooks.on_tick is not None:
                 self._tick_step(now_ms, out, parts, events, hooks.on_tick)
+        parts.append(self.replays.prune(self.tables, now_ms))
         replies: list[Outgoing] = []
         changes = merge([p for p in parts if not p.empty]) if any(not p.empty for p in parts) else EMPTY
         if not changes.empty:  # a journal row only when a tick changed something

@@ -78,6 +78,15 @@ MIGRATIONS: tuple[Migration, ...] = (
             " detail TEXT)",
         ),
     ),
+    Migration(
+        5,
+        "inbound_packets",
+        (
+            # (radio node, packet id) of recent commands, written with each command: a replayed
+            # packet is refused even after a restart (runtime/engine/replay.py)
+            "CREATE TABLE inbound_packets (node TEXT, packet_id BIGINT, at_ms BIGINT, PRIMARY KEY (node, packet_id))",
+        ),
+    ),
 )
 
 LATEST = MIGRATIONS[-1].number
@@ -118,6 +127,7 @@ CORE_SPECS: tuple[TableSpec, ...] = (
         ("recipient",),
     ),
     _spec("posts", ("id",), "id BIGINT, at_ms BIGINT, board TEXT, author TEXT, body TEXT", ("board",)),
+    _spec("inbound_packets", ("node", "packet_id"), "node TEXT, packet_id BIGINT, at_ms BIGINT"),
 )
 """Every stateful table: the engine keeps these in memory."""
 
