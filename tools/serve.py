@@ -31,6 +31,8 @@ from runtime.transport.config import ConfigError, ServeConfig, load_config, pars
 from runtime.transport.meshtastic_link import LinkSettings, MeshtasticLink, RadioError, RadioTarget, TextIn
 from runtime.transport.server import Server, TextCommand
 
+from .logroute import real_stderr, route_everything
+
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 log = logging.getLogger("meshmush")
 
@@ -47,6 +49,8 @@ class JsonFormatter(logging.Formatter):
         }
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
+        elif record.exc_text:
+            entry["exc"] = record.exc_text
         return json.dumps(entry, ensure_ascii=False)
 
 
@@ -60,7 +64,7 @@ def setup_logging(cfg: ServeConfig) -> None:
         fd = open_private(Path(cfg.log.file), os.O_WRONLY | os.O_APPEND | os.O_CREAT, "log file")
         handler = logging.StreamHandler(os.fdopen(fd, "a", encoding="utf-8"))
     else:
-        handler = logging.StreamHandler(sys.stderr)
+        handler = logging.StreamHandler(real_stderr())
     if cfg.log.format == "json":
         handler.setFormatter(JsonFormatter())
     else:
@@ -68,11 +72,14 @@ def setup_logging(cfg: ServeConfig) -> None:
     root.addHandler(handler)
     root.setLevel(cfg.log.level.upper())
     root.propagate = False
-    logging.getLogger("meshtastic").setLevel(logging.CRITICAL)  # its own errors are ours to report
+    route_everything(handler)  # the radio library's records, stray prints, dying threads
 
 
 def _fail(message: str, code: int) -> int:
-    print(f"meshmush serve: {message}", file=sys.stderr)
+    if real_stderr() is not sys.stderr:  # logging is set up: the message goes in the log's format
+        log.critical("%s", message)
+    else:
+        print(f"meshmush serve: {message}", file=sys.stderr)
     return code
 
 
