@@ -62,21 +62,28 @@ def test_a_name_that_reads_like_a_notice_cannot_emote(tmp_path: Path) -> None:
     eng.close()
 
 
-@settings(max_examples=100, deadline=None)
+_SHARED: list[Driver] = []
+
+
+def _shared() -> Driver:
+    """One engine for every hypothesis example (on a temporary database)."""
+    if not _SHARED:
+        d = Driver(engine(None))
+        d.send("Ana", "look")
+        d.send("Bob", "look")
+        _SHARED.append(d)
+    return _SHARED[0]
+
+
+@settings(max_examples=150, deadline=None)
 @given(st.lists(st.one_of(st.sampled_from([*BREAKS, " ", ":", "'", ","]), st.text(min_size=1, max_size=12)),
                 min_size=1, max_size=12))
 def test_no_speech_ever_starts_a_line_without_the_name(parts: list[str]) -> None:
     text = "".join(parts)
-    eng = engine(None)  # a temporary database per example
-    try:
-        d = Driver(eng)
-        d.send("Ana", "look")
-        d.send("Bob", "look")
-        for verb in ("say ", "emote ", "whisper Bob ", ":"):
-            for line in _heard(d, "Ana", verb + text):
-                assert line.startswith("Ana"), (verb, text, line)
-    finally:
-        eng.close()
+    d = _shared()
+    for verb in ("say ", "emote ", "whisper Bob ", ":"):
+        for line in _heard(d, "Ana", verb + text):
+            assert line.startswith("Ana"), (verb, text, line)
 
 
 def test_numbers_in_other_digits_are_no_numbers(tmp_path: Path) -> None:
