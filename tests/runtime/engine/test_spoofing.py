@@ -6,6 +6,7 @@ a name that reads like a notice ("Slow", "You" …) cannot emote; numbers are AS
 
 from __future__ import annotations
 
+import atexit
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -69,6 +70,7 @@ def _shared() -> Driver:
     """One engine for every hypothesis example (on a temporary database)."""
     if not _SHARED:
         d = Driver(engine(None))
+        atexit.register(d.engine.close)  # (removes the temporary database)
         d.send("Ana", "look")
         d.send("Bob", "look")
         _SHARED.append(d)
