@@ -17,9 +17,11 @@ from compiler.checks.text_bounds import DocPlace
 from compiler.diagnostics import Diagnostics
 from runtime.image import model
 from runtime.image.bytecode import BytecodeError, Instr, decode
-from runtime.image.opcodes import MAX_CASCADE
+from runtime.image.opcodes import BY_NAME, MAX_CASCADE
 
 Node = tuple[str, str]  # (event, room id)
+_TELEPORT = bytes([BY_NAME["TELEPORT"].code])
+_STOP = bytes([BY_NAME["STOP"].code])
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,8 @@ class _Edge:
 
 def _teleports(code: model.Code) -> tuple[list[_Teleport], bool]:
     """The code's teleports (each: does it run on every path?) and whether it may ``stop``."""
+    if _TELEPORT not in code.ops and _STOP not in code.ops:
+        return [], False  # (the bytes may also be operands: then we decode)
     try:
         instrs: Sequence[Instr] = decode(code.ops)
     except BytecodeError:
