@@ -76,10 +76,14 @@ def setup_logging(cfg: ServeConfig) -> None:
 
 
 def _fail(message: str, code: int) -> int:
-    if real_stderr() is not sys.stderr:  # logging is set up: the message goes in the log's format
+    """The one line that says why serve stops: in the log once it is set up (in its format, so
+    JSON on stderr stays JSON), and on the terminal unless the log already goes there."""
+    routed = real_stderr() is not sys.stderr
+    if routed:
         log.critical("%s", message)
-    else:
-        print(f"meshmush serve: {message}", file=sys.stderr)
+    to_stderr = any(getattr(h, "stream", None) is real_stderr() for h in logging.getLogger("meshmush").handlers)
+    if not (routed and to_stderr):
+        print(f"meshmush serve: {message}", file=real_stderr())
     return code
 
 

@@ -7,6 +7,7 @@ refused at start instead of answering every command "could not save"."""
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import subprocess
@@ -112,6 +113,10 @@ def test_serve_log_file_is_private_and_never_a_link(tmp_path: Path) -> None:
                "--config", str(cfg))
     assert res.returncode == 1
     assert log.exists() and _mode(log) == 0o600
+    # why it stopped: on the terminal, and as JSON in the log file
+    assert res.stderr.strip().splitlines()[-1].startswith("meshmush serve: cannot connect to the TCP node"), res.stderr
+    last = json.loads(log.read_text(encoding="utf-8").strip().splitlines()[-1])
+    assert last["level"] == "critical" and str(last["msg"]).startswith("cannot connect to the TCP node"), last
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
