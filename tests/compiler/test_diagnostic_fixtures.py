@@ -64,7 +64,8 @@ def _prepare(fixture: Path, tmp: Path) -> tuple[Path, set[tuple[str, str, int, i
     return world, expected
 
 
-@pytest.mark.parametrize("fixture", _fixtures(), ids=lambda p: p.stem)
+@pytest.mark.parametrize("fixture", [pytest.param(p, marks=pytest.mark.slow) if (p / "generate.txt").exists() else p
+                                     for p in _fixtures()], ids=lambda p: p.stem)
 def test_fixture_reports_expected(fixture: Path, tmp_path: Path, snapshot: SnapshotAssertion) -> None:
     world, expected = _prepare(fixture, tmp_path)
     assert expected, f"{fixture.name} declares no expected diagnostic"

@@ -88,6 +88,7 @@ def _assert_refused(res: subprocess.CompletedProcess[str], words: str) -> None:
     assert len(res.stderr.strip().splitlines()) == 1, res.stderr
 
 
+@pytest.mark.slow
 def test_a_5000_digit_integer_is_one_clear_line_everywhere(tmp_path: Path) -> None:
     image = tmp_path / "big.mmi"
     image.write_bytes(_with_format("9" * 5000))
@@ -95,6 +96,7 @@ def test_a_5000_digit_integer_is_one_clear_line_everywhere(tmp_path: Path) -> No
         _assert_refused(_run(*args), "a number of 5000 digits")
 
 
+@pytest.mark.slow
 def test_devices_pipes_and_huge_files_are_not_read(tmp_path: Path) -> None:
     fifo = tmp_path / "pipe.mmi"
     os.mkfifo(fifo)

@@ -94,6 +94,7 @@ def test_build_refuses_a_symlinked_temporary_file_and_cleans_a_stale_one(tmp_pat
     assert _mode(out) == 0o644  # the image itself is no secret: the umask decides
 
 
+@pytest.mark.slow
 def test_serve_log_file_is_private_and_never_a_link(tmp_path: Path) -> None:
     victim = tmp_path / "victim.txt"
     victim.write_text("precious\n", encoding="utf-8")
