@@ -53,6 +53,18 @@ class _Site:
     pc: int
 
 
+_Val = tuple[int, frozenset[str]]
+"""A value's most characters, and the text variables it was built from."""
+
+
+@dataclass(frozen=True)
+class _Found:
+    site: _Site
+    var: str  # the variable set here; "" for a message
+    bound: int
+    sources: frozenset[str]
+
+
 def world_codes(world: model.World) -> Iterator[model.Code]:
     """Every trigger body and dialogue ``do`` (expressions cannot store or speak)."""
     yield from (t.code for t in world.triggers)
@@ -100,18 +112,22 @@ class _Bounds:
             return self.text.get(name, 0)
         return self.by_kind[{"bool": 1, "money": 2}.get(kind or "", 0)]
 
-    def run(self, code: model.Code, instrs: Sequence[Instr]) -> tuple[dict[str, int], list[tuple[_Site, str, int]]]:
+    def run(self, code: model.Code, instrs: Sequence[Instr]) -> tuple[dict[str, int], list[_Found]]:
         """Abstractly run ``code``: the bound of every text stored per variable, and every
-        store or message with its bound, as (site, variable or '', bound)."""
+        store or message with its bound and the text variables it was built from."""
         index = {ins.pc: i for i, ins in enumerate(instrs)}
-        # per instruction: the stack of bounds, and the bounds of text variables this run has set
-        incoming: list[tuple[list[int], dict[str, int]] | None] = [None] * len(instrs)
+        # per instruction: the stack (bound, built from) and what this run has set so far
+        incoming: list[tuple[list[_Val], dict[str, _Val]] | None] = [None] * len(instrs)
         if instrs:
             incoming[0] = ([], {})
         stores: dict[str, int] = {}
-        sites: list[tuple[_Site, str, int]] = []
+        found: list[_Found] = []
+        none: frozenset[str] = frozenset()
 
-        def flow(target: int, stack: list[int], local: dict[str, int]) -> None:
+        def join(a: _Val, b: _Val) -> _Val:
+            return max(a[0], b[0]), a[1] | b[1]
+
+        def flow(target: int, stack: list[_Val], local: dict[str, _Val]) -> None:
             j = index.get(target)
             if j is None:
                 return
@@ -119,9 +135,9 @@ class _Bounds:
             if seen is None:
                 incoming[j] = (list(stack), dict(local))
             elif len(seen[0]) == len(stack):
-                merged = {k: max(seen[1].get(k, self._value(k)), local.get(k, self._value(k)))
+                merged = {k: join(seen[1].get(k, self._loaded(k)), local.get(k, self._loaded(k)))
                           for k in seen[1].keys() | local.keys()}
-                incoming[j] = ([max(a, b) for a, b in zip(seen[0], stack, strict=True)], merged)
+                incoming[j] = ([join(a, b) for a, b in zip(seen[0], stack, strict=True)], merged)
 
         for i, ins in enumerate(instrs):
             here = incoming[i]
@@ -131,35 +147,36 @@ class _Bounds:
             name, args = ins.op.name, ins.args
             try:
                 if name == "CONST":
-                    stack.append(min(len(str(code.consts[args[0]])), UNBOUNDED))
+                    stack.append((min(len(str(code.consts[args[0]])), UNBOUNDED), none))
                 elif name == "LOAD":
                     var = code.names[args[0]]
-                    stack.append(local[var] if var in local else self._value(var))
+                    stack.append(local[var] if var in local else self._loaded(var))
                 elif name == "STORE":
                     var = code.names[args[0]]
                     value = stack.pop()
                     if self.types.get(var) == "text":
                         local[var] = value
-                        stores[var] = max(stores.get(var, 0), value)
-                        sites.append((_Site(code, ins.pc), var, value))
+                        stores[var] = max(stores.get(var, 0), value[0])
+                        found.append(_Found(_Site(code, ins.pc), var, value[0], value[1]))
                 elif name == "CONCAT":
                     b, a = stack.pop(), stack.pop()
-                    stack.append(min(a + b, UNBOUNDED))
+                    stack.append((min(a[0] + b[0], UNBOUNDED), a[1] | b[1]))
                 elif name == "BUILD":
                     count = args[0]
-                    total = sum(stack[len(stack) - count :]) if count else 0
+                    parts = stack[len(stack) - count :] if count else []
                     del stack[len(stack) - count :]
-                    stack.append(min(total, UNBOUNDED))
+                    stack.append((min(sum(p[0] for p in parts), UNBOUNDED), none.union(*(p[1] for p in parts))))
                 elif name == "TO_TEXT":
                     v = stack.pop()
-                    stack.append(v if args[0] == 3 else self.by_kind[args[0]])
+                    stack.append(v if args[0] == 3 else (self.by_kind[args[0]], none))
                 elif name in ("SAY", "ANNOUNCE"):
-                    sites.append((_Site(code, ins.pc), "", stack.pop()))
+                    v = stack.pop()
+                    found.append(_Found(_Site(code, ins.pc), "", v[0], v[1]))
                 else:
                     pops = ins.op.pops
                     del stack[len(stack) - pops :]
                     kind = 1 if name in ("NOT", "EQ", "NE", "LT", "LE", "GT", "GE", "HAS", "HERE", "CHANCE") else 0
-                    stack.extend([self.by_kind[kind]] * ins.op.pushes)
+                    stack.extend([(self.by_kind[kind], none)] * ins.op.pushes)
             except (IndexError, KeyError):
                 return {}, []  # malformed: the verifier reports it
             if ins.op.terminal:
@@ -176,7 +193,10 @@ class _Bounds:
                     flow(ins.next_pc, stack[:-1], local)
             else:
                 flow(ins.next_pc, stack, local)
-        return stores, sites
+        return stores, found
+
+    def _loaded(self, name: str) -> _Val:
+        return self._value(name), (frozenset((name,)) if self.types.get(name) == "text" else frozenset())
 
 
 def _decoded(world: model.World) -> list[tuple[model.Code, list[Instr]]]:
@@ -221,12 +241,32 @@ def check_text_bounds(world: model.World, places: Mapping[str, DocPlace], diags:
                         stable = False
             if stable:
                 break
+    # which text variables each one is built from, set by set
+    deps: dict[str, set[str]] = {}
+    for code, instrs in setters:
+        for f in b.run(code, instrs)[1]:
+            if f.var:
+                deps.setdefault(f.var, set()).update(f.sources)
+
+    def feeds_itself(var: str) -> bool:
+        seen: set[str] = set()
+        todo = list(deps.get(var, ()))
+        while todo:
+            n = todo.pop()
+            if n == var:
+                return True
+            if n not in seen:
+                seen.add(n)
+                todo.extend(deps.get(n, ()))
+        return False
+
     reported: set[str] = set()
     for code, instrs in codes:
         place = places.get(code.file)
         if place is None:
             continue
-        for site, var, value in b.run(code, instrs)[1]:
+        for f in b.run(code, instrs)[1]:
+            site, var, value = f.site, f.var, f.bound
             if value <= MAX_TEXT:
                 continue
             span = place.span(_line(site.code, site.pc))
@@ -234,9 +274,13 @@ def check_text_bounds(world: model.World, places: Mapping[str, DocPlace], diags:
                 if var in reported:
                     continue
                 reported.add(var)
-                if value >= UNBOUNDED:
+                sources = sorted(n for n in f.sources if n != var and b.text.get(n, 0) >= UNBOUNDED)
+                if value >= UNBOUNDED and (feeds_itself(var) or not sources):
                     message = f"'{var}' can grow without limit: it is set from itself, so every run makes it longer"
                     hint = "set it from fixed parts (literals, names, numbers), not from its own value"
+                elif value >= UNBOUNDED:
+                    message = f"'{var}' can grow without limit: it is built from '{sources[0]}', which does"
+                    hint = f"fix '{sources[0]}' first, or build '{var}' from fixed parts"
                 else:
                     message = f"'{var}' may be set to {value:,} characters here; a text holds at most {MAX_TEXT:,}"
                     hint = "build shorter texts; at run time a longer one fails the command"
