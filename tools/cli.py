@@ -17,6 +17,7 @@ from compiler.api import compile_world
 from compiler.diagnostics import Diagnostic, Diagnostics, render_github, render_json, render_text
 from runtime.image import model
 from runtime.image.codec import ImageError, ImageInfo, load_image_file, read_header, write_image
+from runtime.store.files import UnsafeFileError, write_new_file
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -68,10 +69,14 @@ def cmd_build(args: argparse.Namespace) -> int:
     out = Path(args.output)
     tmp = out.with_name(out.name + ".tmp")
     try:
-        tmp.write_bytes(data)
+        write_new_file(tmp, data, "temporary image")
         os.replace(tmp, out)
+    except UnsafeFileError as exc:
+        print(f"meshmush build: {exc}", file=sys.stderr)
+        return EXIT_ERROR
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
+        if not tmp.is_symlink():
+            tmp.unlink(missing_ok=True)
         print(f"meshmush: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_ERROR
     info = read_header(data)

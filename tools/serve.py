@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import signal
 import sys
 import time
@@ -26,9 +27,12 @@ from runtime.image import model
 from runtime.image.codec import ImageError, ImageInfo
 from runtime.play import freeze_startup_objects
 from runtime.store.db import Database, StoreError
+from runtime.store.files import open_private, private_umask
 from runtime.transport.config import ConfigError, ServeConfig, load_config, parse_host_port
 from runtime.transport.meshtastic_link import LinkSettings, MeshtasticLink, RadioError, RadioTarget, TextIn
 from runtime.transport.server import Server, TextCommand
+
+from .logroute import real_stderr, route_everything
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 log = logging.getLogger("meshmush")
@@ -46,6 +50,8 @@ class JsonFormatter(logging.Formatter):
         }
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
+        elif record.exc_text:
+            entry["exc"] = record.exc_text
         return json.dumps(entry, ensure_ascii=False)
 
 
@@ -54,10 +60,12 @@ def setup_logging(cfg: ServeConfig) -> None:
     for h in list(root.handlers):
         root.removeHandler(h)
     handler: logging.Handler
-    if cfg.log.file:
-        handler = logging.FileHandler(cfg.log.file, encoding="utf-8")
+    if cfg.log.file:  # private (0600), appended to, never through a symbolic link
+        private_umask()
+        fd = open_private(Path(cfg.log.file), os.O_WRONLY | os.O_APPEND | os.O_CREAT, "log file")
+        handler = logging.StreamHandler(os.fdopen(fd, "a", encoding="utf-8"))
     else:
-        handler = logging.StreamHandler(sys.stderr)
+        handler = logging.StreamHandler(real_stderr())
     if cfg.log.format == "json":
         handler.setFormatter(JsonFormatter())
     else:
@@ -65,11 +73,18 @@ def setup_logging(cfg: ServeConfig) -> None:
     root.addHandler(handler)
     root.setLevel(cfg.log.level.upper())
     root.propagate = False
-    logging.getLogger("meshtastic").setLevel(logging.CRITICAL)  # its own errors are ours to report
+    route_everything(handler)  # the radio library's records, stray prints, dying threads
 
 
 def _fail(message: str, code: int) -> int:
-    print(f"meshmush serve: {message}", file=sys.stderr)
+    """The one line that says why serve stops: in the log once it is set up (in its format, so
+    JSON on stderr stays JSON), and on the terminal unless the log already goes there."""
+    routed = real_stderr() is not sys.stderr
+    if routed:
+        log.critical("%s", message)
+    to_stderr = any(getattr(h, "stream", None) is real_stderr() for h in logging.getLogger("meshmush").handlers)
+    if not (routed and to_stderr):
+        print(f"meshmush serve: {message}", file=real_stderr())
     return code
 
 
@@ -176,4 +191,7 @@ def run_serve(args: argparse.Namespace, load: Callable[[str], tuple[model.World,
     started = time.monotonic()
     code = server.run()
     log.info("uptime %.0f s", time.monotonic() - started)
+    if db.failure is not None and code == EXIT_OK:  # surfaced while closing (the checkpoint)
+        log.critical("the database failed: %s", db.failure)
+        code = EXIT_ERROR
     return code

@@ -66,6 +66,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 from runtime.engine.parser import Candidate, Command, match
+from runtime.engine.refusal import Refusal
 from runtime.engine.sessions import Session
 from runtime.engine.state import Instance, Player, State
 from runtime.engine.world_view import CURRENCY_META, WorldView
@@ -86,14 +87,6 @@ __all__ = [
     "Refusal",
     "WorldContext",
 ]
-
-
-class Refusal(Exception):
-    """Refuse the command: roll back its transaction and tell the player ``text``."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__(text)
-        self.text = text
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from runtime.engine.context import Context, Outbox, Owner, Refusal, WorldContext
 from runtime.engine.describe import describe_room
 from runtime.engine.parser import MAX_INPUT_BYTES, Command, clean, split
 from runtime.engine.registry import Lookup, Registry
+from runtime.engine.replay import ReplayWindow
 from runtime.engine.replies import DEFAULT_PAGE_FRAMES, paginate
 from runtime.engine.sessions import DEFAULT_TIMEOUT_MS, Session, Sessions
 from runtime.engine.state import HOLDER_ROOM, Player, State
@@ -109,6 +110,7 @@ class Engine:
         self.sessions = Sessions(config.session_timeout_ms)
         self.rng = random.Random(config.seed)
         self.actions = EngineActions()
+        self.replays = ReplayWindow()
         start = now_ms if now_ms is not None else int(time.time() * 1000)
         self.clock = TickClock(self.world.tick_triggers(), start)
         self.admission = Admission(config.admission, start) if config.admission is not None else None
@@ -195,7 +197,29 @@ class Engine:
     def handle_batch(self, commands: Sequence[Incoming]) -> Sequence[Outgoing]:
         if self.admission is not None:
             commands = [c for c in commands if self._admit(c)]
-        return self._commit([self._run(c) for c in commands])
+        return self._run_batch(list(commands))
+
+    def _run_batch(self, commands: list[Incoming]) -> Sequence[Outgoing]:
+        """Run and persist ``commands`` in one write.  Should that write fail (one command's
+        changes the database refuses), the batch is bisected: each half is run again on the
+        state reloaded from the file and written on its own, down to the single command that
+        fails — only that player hears "could not save"; everyone else's command stands."""
+        saved = self.sessions.snapshot(c.player for c in commands) if len(commands) > 1 else None
+
+        def retry() -> Sequence[Outgoing]:
+            assert saved is not None
+            self.sessions.restore(saved)
+            mid = len(commands) // 2
+            return [*self._run_batch(commands[:mid]), *self._run_batch(commands[mid:])]
+
+        results = []
+        for c in commands:
+            if self.replays.seen(self.tables, c.player, c.packet_id):
+                continue  # a packet already run (a replay, even across a restart): no reply
+            r = self._run(c)
+            r.record = self.replays.record(self.tables, r.record, c.player, c.packet_id, c.now_ms)
+            results.append(r)
+        return self._commit(results, retry=retry if saved is not None else None)
 
     def _admit(self, inc: Incoming) -> bool:
         """Admission control (``runtime.engine.admission``): unknown nodes and newcomers."""
@@ -236,6 +260,7 @@ class Engine:
         if self.config.stray_after_ms > 0 and now_ms >= self._next_stray_check:
             self._next_stray_check = now_ms + STRAY_CHECK_MS
             self._tick_step(now_ms, out, parts, events, self._forget_strays)
+        parts.append(self.replays.prune(self.tables, now_ms))
         replies: list[Outgoing] = []
         changes = merge([p for p in parts if not p.empty]) if any(not p.empty for p in parts) else EMPTY
         if not changes.empty:  # a journal row only when a tick changed something
@@ -248,6 +273,8 @@ class Engine:
         try:
             self.db.flush_events()
         except StoreError as exc:
+            if exc.fatal:
+                raise
             log.error("could not write analytics events: %s", exc)
         return replies
 
@@ -515,13 +542,19 @@ class Engine:
         return name
 
     # ------------------------------------------------------------------ durability
-    def _commit(self, results: list[_Result], notify: bool = True) -> Sequence[Outgoing]:
-        """ONE write for the batch; replies only once it is durable."""
+    def _commit(self, results: list[_Result], notify: bool = True,
+                retry: Callable[[], Sequence[Outgoing]] | None = None) -> Sequence[Outgoing]:
+        """ONE write for the batch; replies only once it is durable.  A failed write reloads
+        the state from the file, then ``retry`` (the batch in halves), else tells each player."""
         try:
             self.db.write([r.record for r in results], self.tables.specs)
         except StoreError as exc:
+            if exc.fatal:
+                raise  # a damaged database: stop at once, acknowledge nothing more
             log.error("%s; reloading state from the database", exc)
             self.tables = self.db.load(CORE_SPECS)
+            if retry is not None:
+                return retry()
             if not notify:
                 return []
             told: list[Outgoing] = []

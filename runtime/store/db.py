@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -41,6 +42,7 @@ from typing import Any, Literal
 import duckdb
 
 from runtime.store.events import EventBuffer
+from runtime.store.files import UnsafeFileError, private_umask, refuse_link, tighten
 from runtime.store.lock import FileLock, InUseError, LockError
 from runtime.store.migrations import (
     ALL_SPECS,
@@ -60,8 +62,17 @@ log = logging.getLogger("meshmush.store")
 TEMP_NAME = "state.duckdb"
 
 
+RECOVER = "stop meshmush and restore a backup: meshmush admin restore ID (meshmush admin backups lists them)"
+"""How to recover from a damaged database, said with every such error."""
+
+
 class StoreError(Exception):
-    """A storage problem, in words a person can act on."""
+    """A storage problem, in words a person can act on.  ``fatal``: the database is damaged
+    or DuckDB has given up on it; nothing more may be written or acknowledged."""
+
+    def __init__(self, message: str, *, fatal: bool = False) -> None:
+        super().__init__(message)
+        self.fatal = fatal
 
 
 @dataclass(frozen=True)
@@ -114,7 +125,7 @@ def _translate(exc: BaseException, path: Path | None, doing: str = "") -> StoreE
     if "not a valid duckdb database" in low:
         return StoreError(f"{path} is not a meshmush database (it is not a DuckDB file)")
     if "corrupt" in low or "checksum" in low:
-        return StoreError(f"{where} is damaged ({_first_line(exc)}); restore it from a backup")
+        return StoreError(f"{where} is damaged ({_first_line(exc)}); {RECOVER}", fatal=True)
     if "newer version" in low or "version number" in low or "storage version" in low:
         return StoreError(
             f"{where} was written by a newer DuckDB than this meshmush uses "
@@ -127,7 +138,11 @@ def _translate(exc: BaseException, path: Path | None, doing: str = "") -> StoreE
     if "permission denied" in low or "read-only file system" in low:
         return StoreError(f"permission denied: cannot open or write {where}")
     if "invalidated" in low or isinstance(exc, duckdb.FatalException):
-        return StoreError(f"{where} stopped after a fatal error ({_first_line(exc)}); restart meshmush")
+        return StoreError(
+            f"{where} stopped after a fatal error ({_first_line(exc)}); restart meshmush,"
+            f" and if it will not start, {RECOVER}",
+            fatal=True,
+        )
     if "is a directory" in low:
         return StoreError(f"{path} is a directory, not a database file")
     return StoreError(f"{prefix}error in {where}: {_first_line(exc)}")
@@ -158,6 +173,7 @@ class Database:
         self._checked: set[TableSpec] = set()
         self._appenders: dict[tuple[str, str], duckdb.Appender] = {}
         self._statements: dict[tuple[str, str], tuple[str, tuple[int, ...]]] = {}
+        self.failure: StoreError | None = None  # the first fatal error: nothing may be written after it
 
     # ------------------------------------------------------------------ opening
     @classmethod
@@ -173,12 +189,15 @@ class Database:
             db_path = tmpdir / TEMP_NAME
         else:
             db_path = Path(path)
+            _refuse_links(db_path)
             if db_path.is_dir():
                 raise StoreError(f"{db_path} is a directory, not a database file")
             if not db_path.parent.is_dir():
                 raise StoreError(f"cannot create database {db_path}: folder {db_path.parent} does not exist")
             if read_only and not db_path.exists():
                 raise StoreError(f"database {db_path} does not exist")
+        if not read_only:
+            _make_private(db_path)
         lock: FileLock | None = None
         try:
             lock = _take_lock(db_path, read_only)
@@ -271,7 +290,7 @@ class Database:
                 tables.load(spec.name, self._conn.execute(f"SELECT {cols} FROM {spec.name}").fetchall())
                 present[spec.name] = set(tables.keys(spec.name))
         except duckdb.Error as exc:
-            raise _translate(exc, self.path, "cannot load the state") from None
+            raise self._error(exc, "cannot load the state") from None
         self._present.update(present)
         self._loaded.update({s.name: s for s in specs})
         return tables
@@ -307,7 +326,7 @@ class Database:
                 raise StoreError("query() runs exactly one SELECT statement")
             return [tuple(r) for r in self._conn.execute(sql, list(params)).fetchall()]
         except duckdb.Error as exc:
-            raise _translate(exc, self.path, "query failed") from None
+            raise self._error(exc, "query failed") from None
 
     def next_id(self, table: str, column: str) -> int:
         """A fresh id: one more than the largest in the file or handed out since opening."""
@@ -321,7 +340,7 @@ class Database:
             try:
                 row = self._conn.execute(f"SELECT coalesce(max({column}), 0) FROM {table}").fetchone()
             except duckdb.Error as exc:
-                raise _translate(exc, self.path, "cannot read ids") from None
+                raise self._error(exc, "cannot read ids") from None
             last = int(row[0]) if row else 0
         self._ids[key] = last + 1
         return last + 1
@@ -456,7 +475,7 @@ class Database:
         except BaseException as exc:
             self._abort()
             if isinstance(exc, (duckdb.Error, OSError)):
-                raise _translate(exc, self.path, doing) from None
+                raise self._error(exc, doing) from None
             raise
 
     def _abort(self) -> None:
@@ -496,7 +515,7 @@ class Database:
         try:
             return self.events.flush(self._conn)
         except duckdb.Error as exc:
-            raise _translate(exc, self.path, "could not write analytics events") from None
+            raise self._error(exc, "could not write analytics events") from None
 
     def checkpoint(self) -> None:
         """Fold the write-ahead log into the database file."""
@@ -506,19 +525,24 @@ class Database:
         try:
             self._conn.execute("CHECKPOINT")
         except duckdb.Error as exc:
-            raise _translate(exc, self.path, "checkpoint failed") from None
+            raise self._error(exc, "checkpoint failed") from None
 
     # ------------------------------------------------------------------ closing
     def close(self) -> None:
         """Flush events, checkpoint, close, release the lock.  Idempotent; never raises for
-        a storage problem (it is logged: committed commands are already durable)."""
+        a storage problem (it is logged: committed commands are already durable).  A damaged
+        database is not checkpointed; ``failure`` then says what went wrong, and callers exit
+        non-zero with it."""
         if self._closed:
             return
         for step in (self.flush_events, self.checkpoint):
+            if self.failure is not None:
+                break
             try:
                 step()
             except StoreError as exc:
-                log.error("closing %s: %s", self.path, exc)
+                if not exc.fatal:
+                    log.error("closing %s: %s", self.path, exc)
         self._discard()
 
     def _discard(self) -> None:
@@ -542,9 +566,18 @@ class Database:
     ) -> None:
         self.close()
 
+    def _error(self, exc: BaseException, doing: str) -> StoreError:
+        """``exc`` in words; a fatal one is remembered, and refuses every later write."""
+        err = _translate(exc, self.path, doing)
+        if err.fatal and self.failure is None:
+            self.failure = err
+        return err
+
     def _live(self) -> None:
         if self._closed:
             raise StoreError(f"database {self.path} is closed")
+        if self.failure is not None:
+            raise StoreError(str(self.failure), fatal=True)
 
     def _writable(self) -> None:
         self._live()
@@ -566,6 +599,42 @@ _TYPE_ALIASES = {
 def _duck_type(name: str) -> str:
     upper = name.upper()
     return _TYPE_ALIASES.get(upper, upper)
+
+
+def wal_path(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".wal")
+
+
+def _refuse_links(db_path: Path) -> None:
+    """DuckDB would write through a symbolic link planted at the database or its log."""
+    try:
+        refuse_link(db_path, "database")
+        refuse_link(wal_path(db_path), "write-ahead log")
+    except UnsafeFileError as exc:
+        raise StoreError(str(exc)) from None
+
+
+def _make_private(db_path: Path) -> None:
+    """Before a writer opens: every file from now on 0600 (DuckDB creates the log itself), the
+    files an older meshmush left 0644 tightened, and the folder checked for writing — an
+    existing database in a read-only folder would otherwise start and then fail every write."""
+    private_umask()
+    try:
+        tighten(db_path)
+        tighten(wal_path(db_path))
+    except OSError as exc:
+        raise StoreError(f"cannot make database {db_path} private: {exc.strerror or exc}") from None
+    folder = db_path.parent
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise StoreError(
+            f"cannot write in folder {folder} ({exc.strerror or exc}): the database needs to write"
+            f" {wal_path(db_path).name} there; give meshmush a writable folder"
+        ) from None
+    if db_path.exists() and not os.access(db_path, os.W_OK):
+        raise StoreError(f"permission denied: cannot write database {db_path}")
 
 
 def _take_lock(db_path: Path, read_only: bool) -> FileLock | None:

@@ -79,6 +79,15 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
     ),
     Migration(
+        5,
+        "inbound_packets",
+        (
+            # (radio node, packet id) of recent commands, written with each command: a replayed
+            # packet is refused even after a restart (runtime/engine/replay.py)
+            "CREATE TABLE inbound_packets (node TEXT, packet_id BIGINT, at_ms BIGINT, PRIMARY KEY (node, packet_id))",
+        ),
+    ),
+    Migration(
         7,
         "games_messages",
         (
@@ -133,6 +142,7 @@ CORE_SPECS: tuple[TableSpec, ...] = (
     _spec("posts", ("id",), "id BIGINT, at_ms BIGINT, board TEXT, author TEXT, body TEXT", ("board",)),
     _spec("game_saves", ("player", "game"), "player TEXT, game TEXT, seed BIGINT, state TEXT, updated_at BIGINT"),
     _spec("game_wins", ("player", "game", "seed"), "player TEXT, game TEXT, seed BIGINT, at_ms BIGINT, reward BIGINT"),
+    _spec("inbound_packets", ("node", "packet_id"), "node TEXT, packet_id BIGINT, at_ms BIGINT"),
 )
 """Every stateful table: the engine keeps these in memory."""
 

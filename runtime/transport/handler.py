@@ -48,6 +48,7 @@ class Incoming:
     text: str
     now_ms: int
     name: str | None = None  # a display name to create a new player with (the radio's long name)
+    packet_id: int = 0  # the radio packet's id (0: none): a replay of (player, packet_id) is ignored
 
 
 class CommandHandler(Protocol):

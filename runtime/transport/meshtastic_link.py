@@ -203,7 +203,14 @@ class MeshtasticLink:
             sender_num = int(packet.get("from", 0))
             info = getattr(interface, "myInfo", None)
             ours = int(getattr(info, "my_node_num", 0) or 0) or self.node_num
-            if not isinstance(text, str) or sender_num in (0, ours):
+            if sender_num in (0, ours, BROADCAST_NUM):
+                log.debug("ignored a text from node number %08x (not a sender)", sender_num & 0xFFFFFFFF)
+                return
+            if not isinstance(text, str):  # the library could not decode it: say so, once a packet
+                payload = decoded.get("payload")
+                size = len(payload) if isinstance(payload, (bytes, bytearray)) else 0
+                log.warning("ignored a text of %d bytes from !%08x (packet %08x) that is not UTF-8",
+                            size, sender_num, int(packet.get("id", 0) or 0) & 0xFFFFFFFF)
                 return
             to_num = int(packet.get("to", BROADCAST_NUM))
             name = None

@@ -145,7 +145,8 @@ class Server:
             text = rest
         verdict = self.filter.check(msg.sender, msg.packet_id, text, self.clock())
         if verdict is Verdict.ACCEPT:
-            self.inbox.put(Incoming(msg.sender, text, self.wall_ms(), player_name(msg.name, msg.sender)))
+            self.inbox.put(Incoming(msg.sender, text, self.wall_ms(), player_name(msg.name, msg.sender),
+                                    packet_id=msg.packet_id))
         elif verdict is Verdict.SLOW_DOWN:
             log.info("rate limit: %s is flooding; ignoring it for %.0f s", msg.sender, self.cfg.rate_limit.cooldown_s)
             self._notice(msg.sender, self.filter.slow_down_text())
