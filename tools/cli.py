@@ -124,6 +124,7 @@ def cmd_play(args: argparse.Namespace) -> int:
         frame_bytes=args.frame_bytes,
         stdin=sys.stdin,
         stdout=sys.stdout,
+        sysop=args.sysop,
     )
     return code
 
@@ -171,6 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--script", metavar="FILE")
     pl.add_argument("--format", choices=("text", "jsonl"), default="text")
     pl.add_argument("--frame-bytes", type=int, default=200, metavar="N")
+    pl.add_argument("--sysop", metavar="NAME", help="NAME plays as sysop (local play only)")
     pl.set_defaults(func=cmd_play)
 
     s = sub.add_parser("serve", help="run the world on a Meshtastic radio")

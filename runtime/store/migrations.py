@@ -78,6 +78,23 @@ MIGRATIONS: tuple[Migration, ...] = (
             " detail TEXT)",
         ),
     ),
+    # 5 is the inbound packet table (another branch); numbers are reconciled when merged.
+    Migration(
+        6,
+        "staff_ops",
+        (
+            # result: 'ok' | 'refused' (the command said no) | 'denied' (the staff table said no);
+            # rows written before this migration read as NULL, i.e. 'ok'
+            "ALTER TABLE audit ADD COLUMN result TEXT",
+            "CREATE TABLE mutes (player TEXT PRIMARY KEY, until_ms BIGINT, staff TEXT, reason TEXT, at_ms BIGINT)",
+            "CREATE TABLE bans (node TEXT PRIMARY KEY, until_ms BIGINT, staff TEXT, reason TEXT, at_ms BIGINT,"
+            " notified BOOLEAN)",
+            "CREATE TABLE staff_grants (player TEXT, grant_name TEXT, staff TEXT, at_ms BIGINT,"
+            " PRIMARY KEY (player, grant_name))",
+            "CREATE TABLE node_keys (node TEXT PRIMARY KEY, public_key TEXT, first_ms BIGINT, pending_key TEXT,"
+            " changed_ms BIGINT)",
+        ),
+    ),
 )
 
 LATEST = MIGRATIONS[-1].number
@@ -88,6 +105,16 @@ def _spec(name: str, key: tuple[str, ...], cols: str, indexes: tuple[str, ...] =
     pairs = [c.split() for c in cols.split(",")]
     return TableSpec(name, key, tuple((p[0], p[1]) for p in pairs), indexes)
 
+
+# Migration 6 (staff_ops); until_ms NULL = until lifted; node_keys.pending_key: a key that differs
+# from the one first recorded, waiting for a sysop's /trust (runtime/systems/staff.py).
+STAFF_SPECS: tuple[TableSpec, ...] = (
+    _spec("mutes", ("player",), "player TEXT, until_ms BIGINT, staff TEXT, reason TEXT, at_ms BIGINT"),
+    _spec("bans", ("node",), "node TEXT, until_ms BIGINT, staff TEXT, reason TEXT, at_ms BIGINT, notified BOOLEAN"),
+    _spec("staff_grants", ("player", "grant_name"), "player TEXT, grant_name TEXT, staff TEXT, at_ms BIGINT",
+          ("player",)),
+    _spec("node_keys", ("node",), "node TEXT, public_key TEXT, first_ms BIGINT, pending_key TEXT, changed_ms BIGINT"),
+)
 
 # holder_kind: 'room' | 'player' | 'none'.  vars.value: a JSON-encoded scalar.
 # ledger payer/payee: a player key or a source/sink such as 'shop:town.store', 'trigger:town.mayor'.
@@ -118,12 +145,13 @@ CORE_SPECS: tuple[TableSpec, ...] = (
         ("recipient",),
     ),
     _spec("posts", ("id",), "id BIGINT, at_ms BIGINT, board TEXT, author TEXT, body TEXT", ("board",)),
+    *STAFF_SPECS,
 )
 """Every stateful table: the engine keeps these in memory."""
 
 JOURNAL = _spec("journal", ("seq",), "seq BIGINT, at_ms BIGINT, player TEXT, command TEXT, ok BOOLEAN")
 AUDIT = _spec(
-    "audit", ("seq",), "seq BIGINT, at_ms BIGINT, actor TEXT, action TEXT, target TEXT, detail TEXT"
+    "audit", ("seq",), "seq BIGINT, at_ms BIGINT, actor TEXT, action TEXT, target TEXT, detail TEXT, result TEXT"
 )
 EVENTS = _spec("events", (), "at_ms BIGINT, kind TEXT, player TEXT, room TEXT, data TEXT")
 

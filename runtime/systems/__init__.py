@@ -8,6 +8,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from runtime.systems import dialogue, economy, housing, shops
+from runtime.systems import dialogue, economy, housing, moderation, operator, shops, staff
 
-SYSTEM_MODULES: tuple[ModuleType, ...] = (housing, dialogue, economy, shops)
+SYSTEM_MODULES: tuple[ModuleType, ...] = (housing, dialogue, economy, shops, moderation, staff, operator)

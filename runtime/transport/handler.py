@@ -24,6 +24,9 @@ class Incoming:
     text: str
     now_ms: int
     name: str | None = None  # a display name to create a new player with (the radio's long name)
+    pki: bool = False  # the radio reports the DM as PKI-encrypted
+    public_key: str = ""  # the sender's public key of that PKI DM (base64)
+    node_key: str = ""  # the sender's public key in the radio's node list (NODEINFO, base64)
 
 
 class CommandHandler(Protocol):

@@ -1,6 +1,7 @@
 """Running a transcript case: ``cases/NAME.script`` (``NAME> COMMAND`` lines, ``@wait``
 directives, header comments ``# world: DIR``, ``# seed: N``, ``# frame-bytes: N``) through
-``runtime.play.run_play`` against a world under ``worlds/``, giving the text ``play`` prints.
+``runtime.play.run_play`` against a world under ``worlds/``, giving the text ``play`` prints;
+``# sysop: NAME`` plays NAME as sysop (``play --sysop``).
 ``cases/NAME.expected`` holds what it must print; ``UPDATE_TRANSCRIPTS=1`` rewrites it."""
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from runtime.play import run_play
 HERE = Path(__file__).resolve().parent
 CASES = HERE / "cases"
 WORLDS = HERE / "worlds"
-_HEADER = re.compile(r"^#\s*(world|seed|frame-bytes):\s*(\S+)\s*$")
+_HEADER = re.compile(r"^#\s*(world|seed|frame-bytes|sysop):\s*(\S+)\s*$")
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class Case:
     world: str
     seed: int
     frame_bytes: int
+    sysop: str | None = None
 
     @property
     def name(self) -> str:
@@ -39,12 +41,12 @@ class Case:
 
 
 def load_case(path: Path) -> Case:
-    found = {"world": "lab", "seed": "1", "frame-bytes": "200"}
+    found = {"world": "lab", "seed": "1", "frame-bytes": "200", "sysop": ""}
     for line in path.read_text(encoding="utf-8").splitlines():
         m = _HEADER.match(line)
         if m:
             found[m.group(1)] = m.group(2)
-    return Case(path, found["world"], int(found["seed"]), int(found["frame-bytes"]))
+    return Case(path, found["world"], int(found["seed"]), int(found["frame-bytes"]), found["sysop"] or None)
 
 
 def all_cases() -> list[Case]:
@@ -72,6 +74,7 @@ def play(case: Case, db: Path | None, fmt: str = "text") -> str:
         frame_bytes=case.frame_bytes,
         stdin=io.StringIO(""),
         stdout=out,
+        sysop=case.sysop,
     )
     assert code == 0, f"play exited {code}"
     return out.getvalue()
