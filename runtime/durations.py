@@ -27,8 +27,8 @@ def parse_duration(text: str) -> int | None:
     return total if t and pos == len(t) and total > 0 else None
 
 
-def format_duration(ms: int) -> str:
-    """At most the two largest whole units: ``1d``, ``2h30m``, ``45s``; ``0s`` for nothing."""
+def format_duration(ms: int, units: int = 2) -> str:
+    """At most the ``units`` largest whole units: ``1d``, ``2h30m``, ``45s``; ``0s`` for nothing."""
     if ms < SECOND_MS:
         return "0s"
     parts: list[str] = []
@@ -40,6 +40,6 @@ def format_duration(ms: int) -> str:
             rest %= size
         elif parts:
             break
-        if len(parts) == 2:
+        if len(parts) == units:
             break
     return "".join(parts)

@@ -1,4 +1,4 @@
-"""The ``meshmush`` command line: check, build, inspect, play, serve.
+"""The ``meshmush`` command line: check, build, inspect, play, serve, admin.
 
 Exit codes: 0 success (warnings allowed), 1 errors in the world or at run time, 2 usage.
 A person never sees a traceback: expected failures print one clear line.
@@ -183,6 +183,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--db", metavar="PATH")
     s.add_argument("--config", metavar="FILE")
     s.set_defaults(func=cmd_serve)
+
+    from .admin import add_admin_parser
+
+    add_admin_parser(sub)
 
     f = sub.add_parser("fakeradio", help="a fake Meshtastic node to play against without a radio",
                        add_help=False)

@@ -47,6 +47,7 @@ import duckdb
 from runtime.store.db import (
     AuditRow,
     CommandRecord,
+    CopyInfo,
     Database,
     StoreError,
     copy_database,
@@ -297,7 +298,7 @@ class BackupStore:
     def manifest(self, backup_id: str) -> Manifest:
         bid = check_id(backup_id)
         if self._folder_stat() is None:
-            raise BackupError(f"there is no backup {bid} (no backup folder {self.folder})")
+            raise BackupError(f"there is no backup {bid}")
         path = self.folder / f"{bid}.json"
         try:
             st = _regular(path, "backup manifest")
@@ -363,15 +364,15 @@ class BackupStore:
     def create_from(self, conn: duckdb.DuckDBPyConnection, *, now_ms: int, note: str, kind: str) -> Manifest:
         """Back up a database open on a plain connection (offline restore's safety copy)."""
 
-        def copy(target: Path) -> None:
+        def copy(target: Path) -> CopyInfo:
             try:
-                copy_database(conn, target)
+                return copy_database(conn, target)
             except duckdb.Error as exc:
                 raise BackupError(f"could not copy the database: {exc}") from None
 
         return self._create(copy, now_ms=now_ms, note=note, kind=kind)
 
-    def _create(self, copy: Callable[[Path], None], *, now_ms: int, note: str, kind: str) -> Manifest:
+    def _create(self, copy: Callable[[Path], CopyInfo], *, now_ms: int, note: str, kind: str) -> Manifest:
         if kind not in KINDS:
             raise ValueError(f"unknown backup kind {kind!r}")
         note = " ".join(note.split())[:MAX_NOTE]
@@ -380,22 +381,23 @@ class BackupStore:
         bid = self._new_id(now_ms)
         tmp = self.folder / f".{bid}.duckdb.tmp"
         try:
-            copy(tmp)
+            info = copy(tmp)
         except StoreError as exc:
             raise BackupError(str(exc)) from None
         try:
             os.chmod(tmp, 0o600)
-            schema, counts, meta = describe_copy(tmp)
+            if MIGRATIONS_TABLE not in info.counts:
+                raise BackupError("the database is not a meshmush database; no backup taken")
             digest = sha256_file(tmp)
             size = tmp.stat().st_size
             final = self.folder / f"{bid}.duckdb"
             os.replace(tmp, final)
-            manifest = Manifest(bid, now_ms, kind, note, digest, size, meta.get("world_id", ""),
-                                meta.get("image_hash", ""), schema, counts)
+            manifest = Manifest(bid, now_ms, kind, note, digest, size, info.meta.get("world_id", ""),
+                                info.meta.get("image_hash", ""), info.schema, info.counts)
             _write_private(self.folder / f"{bid}.json",
                            (json.dumps(manifest.to_json(), indent=1, ensure_ascii=False) + "\n").encode("utf-8"))
             fsync_dir(self.folder)
-        except (OSError, duckdb.Error) as exc:
+        except (OSError, duckdb.Error, BackupError) as exc:
             for leftover in (tmp, self.folder / f"{bid}.duckdb"):
                 with contextlib.suppress(OSError):
                     leftover.unlink()

@@ -304,12 +304,18 @@ class Database:
 
     def query(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
         """A read-only query (one SELECT) for tests, tools and analytics."""
+        return self.query_columns(sql, params)[1]
+
+    def query_columns(self, sql: str, params: Iterable[Any] = ()) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """``query`` with the result's column names."""
         self._live()
         try:
             statements = self._conn.extract_statements(sql)
             if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
-                raise StoreError("query() runs exactly one SELECT statement")
-            return [tuple(r) for r in self._conn.execute(sql, list(params)).fetchall()]
+                raise StoreError("only one SELECT statement can be run here (the query is read-only)")
+            cursor = self._conn.execute(sql, list(params))
+            names = [str(d[0]) for d in cursor.description or ()]
+            return names, [tuple(r) for r in cursor.fetchall()]
         except duckdb.Error as exc:
             raise _translate(exc, self.path, "query failed") from None
 
@@ -513,18 +519,19 @@ class Database:
             raise _translate(exc, self.path, "checkpoint failed") from None
 
     # ------------------------------------------------------------------ backups and upkeep
-    def copy_to(self, target: Path) -> None:
+    def copy_to(self, target: Path) -> CopyInfo:
         """A consistent copy of the whole database into the new file ``target`` (which must not
         exist): ``ATTACH`` + ``COPY FROM DATABASE`` + ``DETACH`` on this connection, between
         two writes, so it holds exactly the committed state.  Buffered events are flushed
-        first.  Used by ``runtime.store.backup``, which owns names and permissions."""
+        first.  Returns what the copy holds (``CopyInfo``).  Used by
+        ``runtime.store.backup``, which owns names and permissions."""
         self._live()
         if target.exists() or target.is_symlink():
             raise StoreError(f"cannot copy the database to {target}: it already exists")
         if not self.read_only:
             self.flush_events()
         try:
-            copy_database(self._conn, target)
+            return copy_database(self._conn, target)
         except duckdb.Error as exc:
             raise _translate(exc, self.path, f"could not copy to {target}") from None
 
@@ -663,9 +670,19 @@ def _duck_type(name: str) -> str:
     return _TYPE_ALIASES.get(upper, upper)
 
 
-def copy_database(conn: duckdb.DuckDBPyConnection, target: Path) -> None:
+@dataclass(frozen=True)
+class CopyInfo:
+    """What a fresh copy holds: rows per table, the schema version, its ``meta``."""
+
+    counts: dict[str, int]
+    schema: int
+    meta: dict[str, str]
+
+
+def copy_database(conn: duckdb.DuckDBPyConnection, target: Path) -> CopyInfo:
     """``ATTACH`` the new file ``target``, ``COPY FROM DATABASE`` the connection's database into
-    it, ``DETACH`` (FACTS.md: a consistent online copy).  A failed copy leaves no file."""
+    it, read the copy's row counts, schema version and ``meta``, ``DETACH`` (FACTS.md: a
+    consistent online copy).  A failed copy leaves no file."""
     quoted = str(target).replace("'", "''")  # ATTACH takes no parameters; the path is ours
     name = "meshmush_copy"
     try:
@@ -675,8 +692,23 @@ def copy_database(conn: duckdb.DuckDBPyConnection, target: Path) -> None:
         try:
             catalog = str(source[0]).replace('"', '""')
             conn.execute(f'COPY FROM DATABASE "{catalog}" TO {name}')
+            tables = conn.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = ? ORDER BY table_name", [name]
+            ).fetchall()
+            counts: dict[str, int] = {}
+            for (table,) in tables:
+                quoted_table = str(table).replace('"', '""')
+                row = conn.execute(f'SELECT count(*) FROM {name}."{quoted_table}"').fetchone()
+                counts[str(table)] = int(row[0]) if row else 0
+            schema, meta = 0, {}
+            if MIGRATIONS_TABLE in counts:
+                found = conn.execute(f"SELECT coalesce(max(number), 0) FROM {name}.{MIGRATIONS_TABLE}").fetchone()
+                schema = int(found[0]) if found else 0
+            if "meta" in counts:
+                meta = {str(k): str(v) for k, v in conn.execute(f"SELECT key, value FROM {name}.meta").fetchall()}
         finally:
             conn.execute(f"DETACH {name}")
+        return CopyInfo(counts, schema, meta)
     except BaseException:
         for leftover in (target, target.with_name(target.name + ".wal")):
             with contextlib.suppress(OSError):

@@ -54,3 +54,12 @@ def label(ctx: Context, key: str) -> str:
     """A player's name for a key, or the key itself."""
     p = ctx.state.player(key)
     return p.name if p is not None else key
+
+
+def sentence(text: str) -> str:
+    """A message as a reply: capital first letter, a full stop."""
+    t = text.strip()
+    if not t:
+        return t
+    t = t[0].upper() + t[1:]
+    return t if t[-1] in ".!?" else t + "."

@@ -79,8 +79,7 @@ def _cut(text: str, limit: int) -> str:
 
 def _player_line(p: Player, now: int, builders: set[str], budget: int) -> str:
     tag = LEVEL_TAG.get(p.level, "") + ("b" if p.key in builders else "")
-    idle = format_duration(max(0, now - p.last_seen))
-    idle = idle[: next((i + 1 for i, c in enumerate(idle) if c.isalpha()), len(idle))]  # largest unit only
+    idle = format_duration(max(0, now - p.last_seen), 1)
     tail = f" {idle}" + (f" {tag}" if tag else "")
     room = p.room.rsplit(".", 1)[-1]
     name = p.name
@@ -117,7 +116,7 @@ def do_where(ctx: Context) -> None:
     target = find_player(ctx, ctx.command.args)
     room = ctx.room(target.room)
     place = f"{room.name} ({target.room})" if room is not None else target.room
-    ago = format_duration(max(0, ctx.now_ms - target.last_seen))
+    ago = format_duration(max(0, ctx.now_ms - target.last_seen), 1)
     state = "online" if ctx.presence.is_online(target.key) else "asleep"
     ctx.reply(f"{target.name} ({target.key}, {target.level}): {place}, {state}, last seen {ago} ago.")
 

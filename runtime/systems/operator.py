@@ -16,7 +16,7 @@ from runtime.engine.context import Context
 from runtime.engine.registry import Verb
 from runtime.store.backup import BackupError, Manifest
 from runtime.store.retention import META_EVERY, META_KEEP, Policy, PolicyError
-from runtime.systems._staff_util import clock, shown
+from runtime.systems._staff_util import clock, sentence, shown
 
 BACKUPS_SHOWN = 20
 KIND_TAG = {"manual": "", "scheduled": " sched", "safety": " safety"}
@@ -35,7 +35,7 @@ def do_backup(ctx: Context) -> None:
     try:
         m = ctx.ops.backup(note, ctx.now_ms)
     except BackupError as exc:
-        ctx.fail(f"Backup failed: {exc}")
+        ctx.fail(sentence(f"Backup failed: {exc}"))
     ctx.audit("backup", m.id, note[:80])
     ctx.reply(f"Backup {m.id} taken ({_size(m.size)}, sha256 {m.sha256[:12]}).")
 
@@ -49,7 +49,7 @@ def do_backups(ctx: Context) -> None:
     try:
         found = ctx.ops.backups().listing()
     except BackupError as exc:
-        ctx.fail(str(exc))
+        ctx.fail(sentence(str(exc)))
     if not found:
         ctx.reply("No backups yet. /backup takes one.")
         return
@@ -72,7 +72,7 @@ def do_verify_backup(ctx: Context) -> None:
         m = ctx.ops.backups().manifest(bid)
         result = ctx.ops.backups().verify(bid)
     except BackupError as exc:
-        ctx.fail(str(exc))
+        ctx.fail(sentence(str(exc)))
     if result.ok:
         ctx.audit("verify_backup", m.id, "sound")
         ctx.reply(f"Backup {m.id} is sound: sha256 matches, {len(m.counts)} tables, {sum(m.counts.values())} rows.")
@@ -88,7 +88,7 @@ def do_restore(ctx: Context) -> None:
         m = store.manifest(bid)
         result = store.verify(bid)
     except BackupError as exc:
-        ctx.fail(str(exc))
+        ctx.fail(sentence(str(exc)))
     if not result.ok:
         ctx.fail(f"Backup {m.id} is damaged ({result.problems[0]}); not restored.")
     if m.world_id and m.world_id != ctx.world.world.id:
@@ -109,7 +109,7 @@ def do_delete_backup(ctx: Context) -> None:
         ctx.ops.backups().manifest(bid)
         m = ctx.ops.backups().delete(bid)
     except BackupError as exc:
-        ctx.fail(str(exc))
+        ctx.fail(sentence(str(exc)))
     ctx.audit("delete_backup", bid, m.note[:80] if m else "")
     ctx.reply(f"Deleted backup {bid}.")
 
@@ -131,7 +131,7 @@ def do_backup_policy(ctx: Context) -> None:
         try:
             found = ctx.ops.backups().listing()
         except BackupError as exc:
-            ctx.fail(str(exc))
+            ctx.fail(sentence(str(exc)))
         last = f", newest {found[-1].id}" if found else ""
         ctx.reply(f"Policy: {current.describe()}. Now {len(found)} backups, "
                   f"{_size(sum(m.size for m in found))}{last}.")

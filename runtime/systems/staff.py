@@ -23,12 +23,13 @@ from __future__ import annotations
 import hashlib
 import logging
 
+from runtime.durations import format_duration
 from runtime.engine.context import Context
 from runtime.engine.registry import LEVELS, Hooks, Verb
 from runtime.engine.staff_table import BUILDER, GRANTS
 from runtime.engine.state import Player
 from runtime.store.db import AuditRow
-from runtime.systems._staff_util import clock, find_player, label, shown
+from runtime.systems._staff_util import find_player, label, shown
 
 log = logging.getLogger("meshmush.staff")
 
@@ -137,8 +138,9 @@ def do_audit(ctx: Context) -> None:
         ctx.reply("The audit log is empty.")
         return
     lines = [
-        f"#{r.seq} {clock(r.at_ms)} {label(ctx, r.actor)} {r.action}"
+        f"#{r.seq} {format_duration(max(0, ctx.now_ms - r.at_ms), 1)} ago {label(ctx, r.actor)} {r.action}"
         + (f" {shown(r.target, 30)}" if r.target else "")
+        + (f": {shown(r.detail, 40)}" if r.detail else "")
         + ("" if r.result == "ok" else f" {r.result.upper()}")
         for r in rows
     ]
