@@ -688,7 +688,7 @@ def copy_database(conn: duckdb.DuckDBPyConnection, target: Path) -> CopyInfo:
     try:
         source = conn.execute("SELECT current_database()").fetchone()
         assert source is not None
-        conn.execute(f"ATTACH '{quoted}' AS {name}")
+        conn.execute(f"ATTACH '{quoted}' AS {name} (READ_WRITE)")  # also from a read-only connection
         try:
             catalog = str(source[0]).replace('"', '""')
             conn.execute(f'COPY FROM DATABASE "{catalog}" TO {name}')
