@@ -195,9 +195,8 @@ def test_a_running_server_is_refused(tmp_path: Path) -> None:
     store = BackupStore(tmp_path / "b")
     with Database.open(path) as db:
         m = store.create(db, now_ms=T0)
-        with pytest.raises(BackupError, match="in use by another meshmush process.*stop the server first"):
+        with pytest.raises(BackupError, match=r"in use by another meshmush process.*stop the server first"):
             restore_offline(path, store, m.id, now_ms=T0)
-    with FileLock(path):  # held by "another process" (flock is per open file)
-        with pytest.raises(BackupError, match="in use"):
-            restore_offline(path, store, m.id, now_ms=T0)
+    with FileLock(path), pytest.raises(BackupError, match="in use"):  # flock is per open file
+        restore_offline(path, store, m.id, now_ms=T0)
     restore_offline(path, store, m.id, now_ms=T0)  # free again
