@@ -111,7 +111,7 @@ def do_grant(ctx: Context) -> None:
     ctx.state.txn.put("staff_grants", (target.key, grant, ctx.player_key, ctx.now_ms))
     ctx.audit("grant", target.name, grant)
     ctx.reply(f"{target.name} is now a {grant}.")
-    if ctx.presence.is_online(target.key):
+    if ctx.presence.is_online(target.key) and target.key != ctx.player_key:
         ctx.tell(target.key, f"{ctx.player.name} made you a {grant}.")
 
 
@@ -122,7 +122,7 @@ def do_revoke(ctx: Context) -> None:
     ctx.state.txn.delete("staff_grants", (target.key, grant))
     ctx.audit("revoke", target.name, grant)
     ctx.reply(f"{target.name} is no longer a {grant}.")
-    if ctx.presence.is_online(target.key):
+    if ctx.presence.is_online(target.key) and target.key != ctx.player_key:
         ctx.tell(target.key, f"You are no longer a {grant}.")
 
 
