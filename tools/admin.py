@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -299,8 +300,19 @@ def add_admin_parser(sub: Any) -> None:
     p.add_argument("-o", "--output", metavar="DIR")
 
 
+def _logging() -> None:
+    """Warnings (e.g. a damaged database kept as a raw copy) as one plain line each."""
+    root = logging.getLogger("meshmush")
+    if not root.handlers and not logging.getLogger().handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("meshmush admin: %(message)s"))
+        root.addHandler(handler)
+        root.setLevel(logging.WARNING)
+
+
 def _guarded(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
+        _logging()
         try:
             return func(args)
         except AdminUsage as exc:

@@ -502,7 +502,7 @@ def restore_online(db: Database, store: BackupStore, backup_id: str, *, now_ms: 
 def restore_offline(db_path: Path, store: BackupStore, backup_id: str, *, now_ms: int,
                     actor: str = "@admin") -> Restored:
     """Restore a stopped server's database, even a damaged or missing one."""
-    m = store.manifest(backup_id)
+    bid = check_id(backup_id)
     if not db_path.parent.is_dir():
         raise BackupError(f"folder {db_path.parent} does not exist")
     if db_path.is_dir():
@@ -515,6 +515,7 @@ def restore_offline(db_path: Path, store: BackupStore, backup_id: str, *, now_ms
     except LockError as exc:
         raise BackupError(str(exc)) from None
     try:
+        m = store.manifest(bid)
         checked = store.verify(m.id)
         if not checked.ok:
             raise BackupError(f"backup {m.id} failed verification: {checked.problems[0]}; not restored")
