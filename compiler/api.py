@@ -10,9 +10,11 @@ import gc
 from pathlib import Path
 
 from compiler import assemble as asm
+from compiler import games
 from compiler.checks.dialogue import check_dialogue
 from compiler.checks.economy import check_arbitrage
 from compiler.checks.frames import check_frames
+from compiler.checks.games import check_board_places, check_slots_return
 from compiler.checks.graph import check_one_way, check_reachability
 from compiler.diagnostics import Diagnostics, Span
 from compiler.loader import SourceDoc, load_world
@@ -64,8 +66,8 @@ def _compile_world(root: Path, diags: Diagnostics) -> model.World | None:
     npcs = [asm.build_npc(a, d) for d in by_kind.get("npc", [])]
     shops = [asm.build_shop(a, d) for d in by_kind.get("shop", [])]
     housing = [asm.build_housing(a, d) for d in by_kind.get("housing", [])]
-    games = [asm.build_game(a, d) for d in by_kind.get("game", [])]
-    boards = [asm.build_board(a, d) for d in by_kind.get("board", [])]
+    game_list = [games.build_game(a, d) for d in by_kind.get("game", [])]
+    boards = [games.build_board(a, d) for d in by_kind.get("board", [])]
     world_triggers = a.triggers(wdoc, "world")
 
     if diags.has_errors:
@@ -83,8 +85,9 @@ def _compile_world(root: Path, diags: Diagnostics) -> model.World | None:
         npcs=tuple(sorted(npcs, key=lambda n: n.id)),
         shops=tuple(sorted(shops, key=lambda s: s.id)),
         housing=tuple(sorted(housing, key=lambda h: h.id)),
-        games=tuple(sorted(games, key=lambda g: g.id)),
+        games=tuple(sorted(game_list, key=lambda g: g.id)),
         boards=tuple(sorted(boards, key=lambda b: b.id)),
+        messages=games.build_messages(wdoc),
     )
     _run_checks(world, by_kind, diags)
     return None if diags.has_errors else world
@@ -126,6 +129,8 @@ def _run_checks(world: model.World, by_kind: dict[str, list[SourceDoc]], diags: 
     check_frames(world, spans, node_spans, diags, FRAME_BYTES)
     check_dialogue(world, spans, node_spans, goto_spans, diags)
     check_arbitrage(world, stock_spans, buy_spans, diags)
+    check_slots_return(world, by_kind.get("game", []), spans, diags)
+    check_board_places(world, spans, diags)
 
 
 def build_image(root: Path, diags: Diagnostics) -> bytes | None:

@@ -58,15 +58,6 @@ EVENTS: Mapping[str, tuple[str, ...]] = {
 _DURATION = re.compile(r"^(\d+)(s|m|h|d)$")
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
-# Game config keys per game type: key -> "money" | "int" | "text" | "bool"
-GAME_CONFIG: Mapping[str, Mapping[str, str]] = {
-    "slots": {"min_bet": "money", "max_bet": "money"},
-    "tinyhack": {"depth": "int", "seed_daily": "bool"},
-    "eightball": {"answers": "text"},
-    "fortune": {"cost": "money"},
-}
-
-
 def parse_duration(text: object) -> int | None:
     if not isinstance(text, str):
         return None
@@ -590,55 +581,3 @@ def build_housing(a: Assembler, doc: SourceDoc) -> model.Housing:
         max_per_player=int(d.get("max_per_player", 1)),
         sell_back_percent=int(d.get("sell_back_percent", 50)),
     )
-
-
-def build_game(a: Assembler, doc: SourceDoc) -> model.Game:
-    d = doc.data
-    gtype = _text(d.get("type"))
-    room = a.ref(doc, ("room",), ("room",), "game room") if d.get("room") is not None else None
-    known = GAME_CONFIG.get(gtype, {})
-    entries: list[model.ConfigEntry] = []
-    config = d.get("config") or {}
-    values: dict[str, model.Scalar] = {}
-    if isinstance(config, dict):
-        for key, val in sorted(config.items()):
-            p: Path_ = ("config", key)
-            kind = known.get(str(key))
-            if kind is None:
-                a.diags.error(
-                    "MM4016",
-                    f"game type '{gtype}' has no config key '{key}'",
-                    doc.marks.span(p, key=True),
-                    did_you_mean(str(key), known)
-                    or (f"keys: {', '.join(known)}" if known else "this game takes no config"),
-                )
-                continue
-            value: model.Scalar | None
-            if kind == "money":
-                value = a.money(doc, p)
-            elif kind == "int":
-                value = val if isinstance(val, int) and not isinstance(val, bool) else None
-            elif kind == "bool":
-                value = val if isinstance(val, bool) else None
-            else:
-                value = val if isinstance(val, str) else None
-            if value is None:
-                if kind != "money":
-                    a.diags.error(
-                        "MM4016", f"config '{key}' must be a {kind}, not '{val}'", doc.marks.span(p)
-                    )
-                continue
-            values[str(key)] = value
-            entries.append(model.ConfigEntry(str(key), value))
-    lo, hi = values.get("min_bet"), values.get("max_bet")
-    if isinstance(lo, int) and isinstance(hi, int) and lo > hi:
-        a.diags.error(
-            "MM4016", "min_bet is larger than max_bet", doc.marks.span(("config", "min_bet")), "swap them"
-        )
-    return model.Game(d["id"], gtype, room, tuple(entries))
-
-
-def build_board(a: Assembler, doc: SourceDoc) -> model.Board:
-    d = doc.data
-    room = a.ref(doc, ("room",), ("room",), "board room") if d.get("room") is not None else None
-    return model.Board(d["id"], _text(d.get("name")), room)

@@ -453,9 +453,19 @@ CODES: dict[str, CodeInfo] = _table(
         "error",
         "Bad game configuration",
         "A game's `config` has a key this game type does not know, a value of the wrong type,"
-        " or a minimum bet above the maximum.",
+        " a minimum bet above the maximum, an 8-ball answer or fortune too long for a frame,"
+        " or a slot machine's payout table that names unknown symbols or mixes line lengths.",
         "config: {min_bet: 10.00, max_bet: 1.00}",
-        "Use the keys listed in docs/world-authoring.md for this game type.",
+        "Use the keys listed in docs/games.md for this game type.",
+    ),
+    CodeInfo(
+        "MM4017",
+        "error",
+        "Two boards in one place",
+        "READ and POST use the board of the player's room, or the board without a room elsewhere;"
+        " two boards in one room (or two without a room) would be ambiguous.",
+        "kind: board\nid: town.notices\nroom: town.square\n---\nkind: board\nid: town.ads\nroom: town.square",
+        "Give each board its own room, or merge them into one.",
     ),
     # ---- MM5xxx: money and economy
     CodeInfo(
@@ -493,6 +503,16 @@ CODES: dict[str, CodeInfo] = _table(
         "A shop's `stock` or `buys` lists the same item twice; prices would be ambiguous.",
         "stock:\n  - {item: town.lantern, price: 3.00}\n  - {item: town.lantern, price: 2.00}",
         "Keep one entry per item.",
+    ),
+    CodeInfo(
+        "MM5005",
+        "warning",
+        "Slot machine pays back more than it takes",
+        "The compiler weighs every combination of a slot machine's symbols against its payout table"
+        " (the first matching line pays). An expected return above 100 % means players win money from"
+        " the world in the long run. The message gives the exact figure.",
+        "config:\n  symbols: {seven: 1, bell: 1}\n  payouts: [{line: [seven, any, any], pays: 3}]",
+        "Lower a payout, or make the symbols of the best lines rarer (a smaller weight).",
     ),
     # ---- MM6xxx: image and build
 )

@@ -51,3 +51,31 @@ def split_frames(text: str, max_bytes: int = DEFAULT_FRAME_BYTES) -> list[str]:
             frames.append(window)
             rest = rest[cut:]
     return [f for f in frames if f] or [""]
+
+
+def pack_lines(lines: list[str], max_bytes: int = DEFAULT_FRAME_BYTES) -> list[str]:
+    """Whole lines packed greedily into as few frames of ≤ ``max_bytes`` as they fill in order
+    (joined with newlines); a line longer than a frame is cut with ``split_frames``."""
+    frames: list[str] = []
+    cur: list[str] = []
+    used = 0
+    for line in lines:
+        if not line:
+            continue
+        size = utf8_len(line)
+        if cur and used + 1 + size <= max_bytes:
+            cur.append(line)
+            used += 1 + size
+            continue
+        if cur:
+            frames.append("\n".join(cur))
+            cur, used = [], 0
+        if size <= max_bytes:
+            cur, used = [line], size
+        else:
+            parts = split_frames(line, max_bytes)
+            frames.extend(parts[:-1])
+            cur, used = [parts[-1]], utf8_len(parts[-1])
+    if cur:
+        frames.append("\n".join(cur))
+    return frames or [""]

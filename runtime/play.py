@@ -38,7 +38,7 @@ from typing import TextIO
 from runtime.engine.engine import Engine, EngineConfig, EngineError
 from runtime.engine.ticks import aligned_start
 from runtime.engine.world_view import WorldView
-from runtime.frames import split_frames, utf8_len
+from runtime.frames import pack_lines, split_frames, utf8_len
 from runtime.image.codec import ImageError, load_image_file
 from runtime.image.model import World
 from runtime.store.db import Database, StoreError
@@ -127,7 +127,12 @@ class Printer:
 
     def frames(self, messages: Sequence[Outgoing]) -> None:
         for msg in messages:
-            frames = list(msg.frames) or split_frames(msg.text, self.frame_bytes)
+            if msg.frames:
+                frames = list(msg.frames)
+            elif msg.notes:  # notices: packed line by line, as an idle radio sends them
+                frames = pack_lines([n.text for n in msg.notes], self.frame_bytes)
+            else:
+                frames = split_frames(msg.text, self.frame_bytes)
             for k, frame in enumerate(frames, 1):
                 if self.fmt == "jsonl":
                     record = {"to": msg.to, "text": frame, "bytes": utf8_len(frame), "part": k, "parts": len(frames)}

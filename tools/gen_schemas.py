@@ -211,6 +211,53 @@ def all_schemas() -> dict[str, dict[str, Any]]:
             "exits": exits(local=True),
         },
     }
+    texts = {"type": "array", "minItems": 1, "maxItems": 100, "items": {"type": "string", "minLength": 1}}
+    game_config = {
+        "type": "object",
+        "description": "Game settings by type (see docs/games.md); omitted ones get the documented defaults",
+        "properties": {
+            "min_bet": _d(MONEY, "slots: the smallest bet"),
+            "max_bet": _d(MONEY, "slots: the largest bet"),
+            "symbols": {
+                "type": "object",
+                "description": "slots: each symbol's weight on a reel, e.g. {cherry: 5, bell: 3, seven: 1}",
+                "additionalProperties": {"type": "integer", "minimum": 1},
+            },
+            "payouts": {
+                "type": "array",
+                "description": "slots: the payout table, first matching line pays the bet times 'pays'",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["line", "pays"],
+                    "properties": {
+                        "line": _d(
+                            {"type": "array", "minItems": 1, "maxItems": 5, "items": {"type": "string"}},
+                            "A symbol per reel, or 'any'",
+                        ),
+                        "pays": _d({"type": "integer", "minimum": 1}, "Multiple of the bet paid"),
+                    },
+                },
+            },
+            "levels": _d({"type": "integer", "minimum": 1, "maximum": 9}, "tinyhack: dungeon levels (default 3)"),
+            "reward": _d(MONEY, "tinyhack: paid for a win, once per player and dungeon seed"),
+            "seed_daily": _d({"type": "boolean"}, "tinyhack: one dungeon a day for everyone"),
+            "cost": _d(MONEY, "fortune: the price of a fortune (default free)"),
+            "answers": _d(texts, "eightball: the answers"),
+            "fortunes": _d(texts, "fortune: the fortunes"),
+        },
+    }
+    messages = {
+        "type": "object",
+        "description": "Limits of mail and board posts",
+        "additionalProperties": False,
+        "properties": {
+            "inbox": _d({"type": "integer", "minimum": 1, "maximum": 1000},
+                        "Mails a mailbox holds; mail to a full one is refused (default 30)"),
+            "length": _d({"type": "integer", "minimum": 20, "maximum": 160},
+                         "Bytes of one mail or post (default 160)"),
+        },
+    }
     return {
         "world": kind_schema(
             "world",
@@ -223,6 +270,7 @@ def all_schemas() -> dict[str, dict[str, Any]]:
                 "currency": currency,
                 "state": state,
                 "triggers": triggers(["login", "tick"]),
+                "messages": messages,
             },
             "meshmush world document",
         ),
@@ -354,14 +402,20 @@ def all_schemas() -> dict[str, dict[str, Any]]:
                 "id": ID,
                 "type": {"enum": ["tinyhack", "eightball", "fortune", "slots"], "description": "The game"},
                 "room": _d(ID, "Omit: playable anywhere"),
-                "config": {"type": "object", "description": "Game settings (see docs/world-authoring.md)"},
+                "config": game_config,
             },
             "meshmush game",
         ),
         "board": kind_schema(
             "board",
             ["id", "name"],
-            {"id": ID, "name": TEXT, "room": _d(ID, "Omit: readable anywhere")},
+            {
+                "id": ID,
+                "name": TEXT,
+                "room": _d(ID, "Omit: readable anywhere"),
+                "keep": _d({"type": "integer", "minimum": 1, "maximum": 500},
+                           "Posts kept; a new one beyond this removes the oldest (default 50)"),
+            },
             "meshmush bulletin board",
         ),
     }

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from runtime.image import model
 from runtime.image.codec import ImageInfo
 from runtime.image.disasm import disassemble
+from runtime.image.games import SETTINGS, expected_return, percent
 from runtime.image.money import format_amount
 
 
@@ -89,6 +90,25 @@ def render_inspect(world: model.World, info: ImageInfo) -> str:
         out.append(f"housing {h.id} office {h.office}: " + ", ".join(t.key for t in h.templates))
     for g in world.games:
         out.append(f"game {g.id} ({g.type}) in {g.room or 'anywhere'}")
+        out += _game_details(g, money)
     for b in world.boards:
-        out.append(f'board {b.id} "{b.name}" in {b.room or "anywhere"}')
+        out.append(f'board {b.id} "{b.name}" in {b.room or "anywhere"}, keeps {b.keep} posts')
+    out.append(f"messages: inbox {world.messages.inbox}, length {world.messages.length} bytes")
     return "\n".join(out) + "\n"
+
+
+def _game_details(g: model.Game, money: model.Currency) -> list[str]:
+    """A game's settings, texts and slot table, indented under it."""
+    money_keys = {k for k, kind in SETTINGS.get(g.type, {}).items() if kind == "money"}
+    shown = [
+        f"{e.key}={format_amount(e.value, money) if e.key in money_keys and isinstance(e.value, int) else e.value}"
+        for e in g.config
+    ]
+    out = [f"  config: {' '.join(shown)}"] if shown else []
+    if g.texts:
+        out.append(f"  {len(g.texts)} texts")
+    if g.symbols:
+        out.append("  symbols: " + " ".join(f"{s.name}={s.weight}" for s in g.symbols))
+        out += [f"  pays {line.pays}x: {' '.join(line.reels)}" for line in g.payouts]
+        out.append(f"  expected return {percent(expected_return(g.symbols, g.payouts))}")
+    return out

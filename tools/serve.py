@@ -20,6 +20,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from runtime.engine.admission import AdmissionConfig
 from runtime.engine.engine import Engine, EngineConfig, EngineError
 from runtime.image import model
 from runtime.image.codec import ImageError, ImageInfo
@@ -125,6 +126,7 @@ def run_serve(args: argparse.Namespace, load: Callable[[str], tuple[model.World,
     except BackupError as exc:
         db.close()
         return _fail(str(exc), EXIT_ERROR)
+    adm = cfg.admission
     engine_cfg = EngineConfig(
         frame_bytes=cfg.transport.frame_bytes,
         page_frames=cfg.transport.page_frames,
@@ -132,6 +134,9 @@ def run_serve(args: argparse.Namespace, load: Callable[[str], tuple[model.World,
         sysops=cfg.staff.sysop,
         verify_keys=True,  # on air, staff rights need a PKI DM from the node's known key
         backup_dir=backup_dir,
+        established_after_ms=int(adm.established_after_min * 60_000),
+        admission=AdmissionConfig(adm.new_per_minute, adm.new_burst, adm.max_newcomers),
+        stray_after_ms=int(adm.forget_strays_after_days * 86_400_000),
     )
     try:
         engine = Engine(world, db, info.content_hash, config=engine_cfg)

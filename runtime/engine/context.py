@@ -68,7 +68,7 @@ Every verb needs a transcript (``tests/transcripts/cases/*.script``, against a w
 from __future__ import annotations
 
 import random
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
@@ -79,6 +79,7 @@ from runtime.engine.state import Instance, Player, State
 from runtime.engine.world_view import CURRENCY_META, WorldView
 from runtime.image.model import Code, Currency, Room, Scalar
 from runtime.store.db import AuditRow
+from runtime.transport.handler import Note
 
 if TYPE_CHECKING:
     from runtime.engine.registry import Registry
@@ -125,24 +126,58 @@ class Owner:
 
 @dataclass
 class Outbox:
-    """Lines per recipient for one command; joined into one message each when it commits."""
+    """Lines per recipient for one command; joined into one message each when it commits.
 
-    lines: dict[str, list[str]] = field(default_factory=dict)
+    Each line is a ``Note``: its ``personal`` and ``tag`` matter only for lines to players
+    other than the one whose command this is (notices, see ``runtime.transport.handler``)."""
 
-    def add(self, to: str, text: str) -> None:
+    notes: dict[str, list[Note]] = field(default_factory=dict)
+
+    @property
+    def lines(self) -> dict[str, list[str]]:
+        """The text of every line, per recipient (a copy)."""
+        return {to: [n.text for n in notes] for to, notes in self.notes.items()}
+
+    def has(self, to: str) -> bool:
+        return bool(self.notes.get(to))
+
+    def add(self, to: str, text: str, *, personal: bool = False, tag: tuple[str, str, int] | None = None) -> None:
         if text:
-            self.lines.setdefault(to, []).append(text)
+            self.notes.setdefault(to, []).append(Note(text, personal, tag))
+
+    def add_to_all(self, keys: Iterable[str], note: Note) -> None:
+        """The same line for many recipients (one shared ``Note``: a crowd costs one object)."""
+        if note.text:
+            notes = self.notes
+            for key in keys:
+                got = notes.get(key)
+                if got is None:
+                    notes[key] = [note]
+                else:
+                    got.append(note)
 
     def mark(self, to: str) -> int:
         """A position in ``to``'s lines, to ``insert`` something before later lines."""
-        return len(self.lines.get(to, ()))
+        return len(self.notes.get(to, ()))
 
     def insert(self, to: str, at: int, text: str) -> None:
         if text:
-            self.lines.setdefault(to, []).insert(at, text)
+            self.notes.setdefault(to, []).insert(at, Note(text))
+
+    def extend(self, other: Outbox) -> None:
+        """Append every line of ``other`` (in order) to this outbox; ``other`` is spent (its
+        lists may now belong to this outbox)."""
+        mine = self.notes
+        for to, notes in other.notes.items():
+            got = mine.get(to)
+            if got is None:
+                mine[to] = notes
+            else:
+                got.extend(notes)
+        other.notes = {}
 
     def clear(self) -> None:
-        self.lines.clear()
+        self.notes.clear()
 
 
 class Presence(Protocol):
@@ -203,7 +238,8 @@ class WorldContext:
 
     # ---------------------------------------------------------------- speaking
     def tell(self, key: str, text: str) -> None:
-        self.out.add(key, text)
+        """A line for ``key`` alone (a whisper, a payment): never coalesced away or aged out."""
+        self.out.add(key, text, personal=True)
 
     def online_in_room(self, room: str, exclude: Collection[str] = ()) -> list[Player]:
         return [
@@ -212,16 +248,17 @@ class WorldContext:
             if p.key not in exclude and self.presence.is_online(p.key)
         ]
 
-    def to_room(self, room: str, text: str, exclude: Collection[str] = ()) -> None:
+    def to_room(
+        self, room: str, text: str, exclude: Collection[str] = (), *, tag: tuple[str, str, int] | None = None
+    ) -> None:
+        """Everyone online in ``room`` but ``exclude``.  ``tag`` marks a presence notice (see
+        ``runtime.transport.handler.Note``): ``(actor key, room, +1)`` arrives, ``-1`` leaves."""
         online = self.presence.is_online
-        for key in self.state.keys_in_room(room):
-            if key not in exclude and online(key):
-                self.out.add(key, text)
+        keys = [k for k in self.state.keys_in_room(room) if k not in exclude and online(k)]
+        self.out.add_to_all(keys, Note(text, False, tag))
 
     def to_everyone(self, text: str, exclude: Collection[str] = ()) -> None:
-        for key in self.presence.online_keys():
-            if key not in exclude:
-                self.out.add(key, text)
+        self.out.add_to_all([k for k in self.presence.online_keys() if k not in exclude], Note(text))
 
     # ---------------------------------------------------------------- world
     @property
@@ -271,9 +308,9 @@ class Context(WorldContext):
     def reply(self, text: str) -> None:
         self.out.add(self.player_key, text)
 
-    def to_others(self, text: str, room: str | None = None) -> None:
+    def to_others(self, text: str, room: str | None = None, *, tag: tuple[str, str, int] | None = None) -> None:
         """Everyone else online in ``room`` (default: the player's room)."""
-        self.to_room(room if room is not None else self.player.room, text, (self.player_key,))
+        self.to_room(room if room is not None else self.player.room, text, (self.player_key,), tag=tag)
 
     def fail(self, text: str) -> NoReturn:
         raise Refusal(text)

@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
-from runtime.engine import permissions, triggers
+from runtime.engine import permissions, strays, triggers
 from runtime.engine.actions import EngineActions, resolve_room
+from runtime.engine.admission import Admission, AdmissionConfig
 from runtime.engine.context import Context, Outbox, Owner, Refusal, WorldContext
 from runtime.engine.describe import describe_room
 from runtime.engine.engine_ops import EngineOperations
@@ -34,7 +35,7 @@ from runtime.engine.state import HOLDER_ROOM, Player, State
 from runtime.engine.ticks import TickClock
 from runtime.engine.verbs import CORE_MODULES
 from runtime.engine.world_view import WorldView
-from runtime.frames import DEFAULT_FRAME_BYTES, MIN_FRAME_BYTES, split_frames, utf8_len
+from runtime.frames import DEFAULT_FRAME_BYTES, MIN_FRAME_BYTES, pack_lines, split_frames, utf8_len
 from runtime.image.model import Code, World
 from runtime.store.db import AuditRow, CommandRecord, Database, StoreError
 from runtime.store.migrations import CORE_SPECS
@@ -48,6 +49,8 @@ TRIGGER_FAILED = "Something in the world went wrong, so nothing happened. The ke
 INTERNAL_ERROR = "Sorry, that went wrong and nothing changed. The keeper has been told."
 NOTHING = "Nothing happens."
 JOURNAL_CHARS = 500
+STRAY_CHECK_MS = 60 * 60_000
+"""How often the engine's tick looks for players who never came back (``runtime.engine.strays``)."""
 
 
 class EngineError(Exception):
@@ -63,6 +66,9 @@ class EngineConfig:
     sysops: tuple[str, ...] = ()  # player keys that are sysops by the operator's word
     verify_keys: bool = False  # radio: staff rights need a PKI DM from the recorded key
     backup_dir: Path | None = None  # None: NAME.backups beside the database
+    established_after_ms: int = 10 * 60_000  # a player this old is no newcomer (see Outgoing.newcomer)
+    admission: AdmissionConfig | None = None  # None: everyone is admitted (``meshmush play``)
+    stray_after_ms: int = 0  # forget never-established players unseen this long (0: never; ``strays``)
 
 
 def default_modules() -> tuple[ModuleType, ...]:
@@ -113,6 +119,9 @@ class Engine:
         self.ops = EngineOperations(self, config.backup_dir, config.sysops)
         start = now_ms if now_ms is not None else int(time.time() * 1000)
         self.clock = TickClock(self.world.tick_triggers(), start)
+        self.admission = Admission(config.admission, start) if config.admission is not None else None
+        self._admission_logged = -60_000
+        self._next_stray_check = start + STRAY_CHECK_MS
         try:
             self.tables = db.load(CORE_SPECS)
         except StoreError as exc:
@@ -196,7 +205,33 @@ class Engine:
         return self._commit([self._run(Incoming(player, "", now_ms), welcome=True)])
 
     def handle_batch(self, commands: Sequence[Incoming]) -> Sequence[Outgoing]:
+        if self.admission is not None:
+            commands = [c for c in commands if self._admit(c)]
         return self._commit([self._run(c) for c in commands])
+
+    def _admit(self, inc: Incoming) -> bool:
+        """Admission control (``runtime.engine.admission``): unknown nodes and newcomers."""
+        assert self.admission is not None
+        row = self._peek_player(inc.player)
+        now = inc.now_ms
+
+        def active(key: str) -> bool:
+            return self.sessions.live(key, now) is not None and self._is_newcomer(key, now)
+
+        ok = self.admission.admit(
+            inc.player,
+            known=row is not None,
+            newcomer=row is not None and self._is_newcomer(inc.player, now),
+            online=self.sessions.live(inc.player, now) is not None,
+            now_ms=now,
+            active=active,
+        )
+        if not ok and now - self._admission_logged >= 60_000:
+            log.warning("admission: refused %d command(s) from unknown nodes or newcomers (world busy)",
+                        self.admission.refused_since_log)
+            self.admission.refused_since_log = 0
+            self._admission_logged = now
+        return ok
 
     def tick(self, now_ms: int) -> Sequence[Outgoing]:
         """Lapse idle sessions, fire due ``tick`` triggers and systems' tick hooks, flush events."""
@@ -210,6 +245,9 @@ class Engine:
         for hooks in self.registry.hooks:
             if hooks.on_tick is not None:
                 self._tick_step(now_ms, out, parts, events, hooks.on_tick)
+        if self.config.stray_after_ms > 0 and now_ms >= self._next_stray_check:
+            self._next_stray_check = now_ms + STRAY_CHECK_MS
+            self._tick_step(now_ms, out, parts, events, self._forget_strays)
         replies: list[Outgoing] = []
         changes = merge([p for p in parts if not p.empty]) if any(not p.empty for p in parts) else EMPTY
         if not changes.empty:  # a journal row only when a tick changed something
@@ -224,6 +262,22 @@ class Engine:
         except StoreError as exc:
             log.error("could not write analytics events: %s", exc)
         return replies
+
+    def _forget_strays(self, ctx: WorldContext) -> None:
+        """Delete players who never became established and never came back (``strays``)."""
+        keys = strays.find_strays(
+            ctx.state.txn,
+            now_ms=ctx.now_ms,
+            idle_ms=self.config.stray_after_ms,
+            established_after_ms=self.config.established_after_ms,
+            starting_balance=self.world.world.currency.starting_balance,
+            online=self.sessions.is_online,
+            tables=tuple(self.tables.specs),
+        )
+        if keys:
+            strays.forget(ctx.state.txn, keys)
+            ctx.log_event("strays_forgotten", {"count": len(keys)})
+            log.info("forgot %d player(s) who never came back", len(keys))
 
     def close(self) -> None:
         """Flush analytics and close the database (the engine owns it once built)."""
@@ -359,9 +413,7 @@ class Engine:
             txn.rollback()
             log.exception("tick step failed")
             return
-        for key, lines in local.lines.items():
-            for line in lines:
-                out.add(key, line)
+        out.extend(local)
         events.extend((now_ms, k, p, r, dict(d)) for k, p, r, d in ctx.events)
 
     # ------------------------------------------------------------------ one command
@@ -404,7 +456,7 @@ class Engine:
             if command.verb != "more":
                 session.pending = None
             self._dispatch(ctx, lookup)
-            if not cmd_out.lines.get(key):
+            if not cmd_out.has(key):
                 ctx.reply(NOTHING)
             ctx.state.touch(key, now)
             parts.append(txn.commit())
@@ -429,9 +481,7 @@ class Engine:
             self._error(now, key, "internal", events)
             cmd_out = Outbox()
             cmd_out.add(key, INTERNAL_ERROR)
-        for to, lines in cmd_out.lines.items():
-            for text in lines:
-                out.add(to, text)
+        out.extend(cmd_out)
         if ok and session.ending:
             self.sessions.end(key)
         events.append((now, "command", key, None, {"verb": command.verb or word[:20], "ok": ok}))
@@ -472,13 +522,18 @@ class Engine:
             self._error(now, key, "internal", events)
             out.add(key, INTERNAL_ERROR)
             return True
-        for to, lines in local.lines.items():
-            for text in lines:
-                out.add(to, text)
+        out.extend(local)
         if verdict is None:
             return False
         out.add(key, verdict)
         return True
+
+    def _peek_player(self, key: str) -> Row | None:
+        txn = self.tables.begin()
+        try:
+            return txn.get("players", (key,))
+        finally:
+            txn.rollback()
 
     def _peek_access(self, key: str) -> tuple[Row | None, int, frozenset[str]]:
         """The player's row, level and grants (for choosing the verb; rights are checked again
@@ -534,7 +589,7 @@ class Engine:
                 player = state.create_player(key, self._unique_name(state, name or key), w.start,
                                              w.currency.starting_balance, now)
                 ctx.reply(f"Welcome to {w.title}!")
-            ctx.to_others(f"{player.name} appears.")
+            ctx.to_others(f"{player.name} appears.", tag=(key, player.room, +1))
             ctx.fire("login", Owner("world", w.id), room=player.room)
             for hooks in self.registry.hooks:
                 if hooks.on_login is not None:
@@ -566,9 +621,7 @@ class Engine:
             self.sessions.end(key)
             out.add(key, INTERNAL_ERROR)
             return None
-        for to, lines in local.lines.items():
-            for text in lines:
-                out.add(to, text)
+        out.extend(local)
         return session
 
     @staticmethod
@@ -599,7 +652,7 @@ class Engine:
         for r in results:
             for at, kind, player, room, data in r.events:
                 self.db.events.add(at, kind, player, room, data)
-            replies.extend(self._deliver(r.out))
+            replies.extend(self._deliver(r.out, r.player, r.record.at))
         replies.extend(self._after([fn for r in results for fn in r.after]))
         return replies
 
@@ -609,28 +662,44 @@ class Engine:
         for fn in work:
             try:
                 for to, text in fn():
-                    out.add(to, text)
+                    out.add(to, text, personal=True)
             except StoreError:
                 raise
             except Exception:
                 log.exception("work after a command failed")
-        return self._deliver(out) if out.lines else []
+        return self._deliver(out) if out.notes else []
 
-    def _deliver(self, out: Outbox) -> list[Outgoing]:
+    def _deliver(self, out: Outbox, actor: str = "", now_ms: int = 0) -> list[Outgoing]:
+        """One message per recipient: the ``actor``'s lines are the reply to their command
+        (paged for MORE), everyone else's are notices (``Outgoing.notes``, packed into frames
+        line by line, so a transport can coalesce them with other notices)."""
         msgs: list[Outgoing] = []
         fb = self.config.frame_bytes
-        for to, lines in out.lines.items():
-            text = "\n".join(lines)
+        for to, notes in out.notes.items():
+            if to != actor:  # notices: frames are packed by the transport (or play's printer)
+                if len(notes) == 1 and len(notes[0].text) * 4 <= fb:  # the common case: one short line
+                    msgs.append(Outgoing(to, notes[0].text, kind="notice", notes=(notes[0],)))
+                    continue
+                lines = [n.text for n in notes]
+                if len(pack_lines(lines, fb)) <= self.config.page_frames:
+                    msgs.append(Outgoing(to, "\n".join(lines), kind="notice", notes=tuple(notes)))
+                    continue
+            text = "\n".join(n.text for n in notes)
+            newcomer = to == actor and self._is_newcomer(actor, now_ms)
             if len(text) * 4 <= fb:  # surely one frame (UTF-8 takes at most 4 bytes a character)
-                msgs.append(Outgoing(to, text, (text,)))
+                msgs.append(Outgoing(to, text, (text,), newcomer=newcomer))
                 continue
             page = paginate(text, fb, self.config.page_frames)
             if page.rest is not None:
                 session = self.sessions.get(to)
                 if session is not None:
                     session.pending = page.rest
-            msgs.append(Outgoing(to, page.text, tuple(split_frames(page.text, fb))))
+            msgs.append(Outgoing(to, page.text, tuple(split_frames(page.text, fb)), newcomer=newcomer))
         return msgs
+
+    def _is_newcomer(self, key: str, now_ms: int) -> bool:
+        row = self._peek_player(key)
+        return row is None or now_ms - Player.from_row(row).created_at < self.config.established_after_ms
 
 
 def _runner(code: Code, owner: Owner, room: str | None) -> Callable[[WorldContext], None]:

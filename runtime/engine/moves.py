@@ -45,8 +45,8 @@ def move(ctx: Context, room_id: str, direction: str | None) -> bool:
     if ctx.player.room != origin:
         return True  # an exit trigger teleported the player elsewhere: that move won
     ctx.state.set_room(player.key, room_id)
-    ctx.to_room(origin, leave_text(player.name, direction), (player.key,))
-    ctx.to_room(room_id, arrive_text(player.name, direction), (player.key,))
+    ctx.to_room(origin, leave_text(player.name, direction), (player.key,), tag=(player.key, origin, -1))
+    ctx.to_room(room_id, arrive_text(player.name, direction), (player.key,), tag=(player.key, room_id, +1))
     ctx.reply(describe_room(ctx, dest))
     ctx.log_event("move", {"from": origin, "to": room_id}, player.key, room_id)
     ctx.fire("enter", Owner("room", room_id), room=room_id)

@@ -195,11 +195,26 @@ class ConfigEntry:
 
 
 @dataclass(frozen=True)
+class SlotSymbol:
+    name: str  # what a reel shows: "cherry"
+    weight: int  # relative chance of this symbol on every reel (> 0)
+
+
+@dataclass(frozen=True)
+class PayLine:
+    reels: tuple[str, ...]  # one symbol name per reel, or "any" (``runtime.image.games.ANY``)
+    pays: int  # the spin returns the bet times this (> 0); the first matching line pays
+
+
+@dataclass(frozen=True)
 class Game:
     id: str
     type: str  # tinyhack | eightball | fortune | slots
     room: str | None  # None: playable anywhere
-    config: tuple[ConfigEntry, ...]
+    config: tuple[ConfigEntry, ...]  # every scalar setting of the type, defaults filled in
+    texts: tuple[str, ...] = ()  # eightball answers, fortune fortunes (defaults filled in)
+    symbols: tuple[SlotSymbol, ...] = ()  # slots: the symbols of each reel
+    payouts: tuple[PayLine, ...] = ()  # slots: the payout table, in the order lines are tried
 
 
 @dataclass(frozen=True)
@@ -207,6 +222,15 @@ class Board:
     id: str
     name: str
     room: str | None
+    keep: int = 50  # posts kept; a new post beyond this removes the oldest
+
+
+@dataclass(frozen=True)
+class Messages:
+    """Limits of player-written messages (the world's ``messages:``)."""
+
+    inbox: int = 30  # mails one mailbox holds; mail to a full one is refused
+    length: int = 160  # UTF-8 bytes of one mail or post
 
 
 @dataclass(frozen=True)
@@ -225,3 +249,4 @@ class World:
     housing: tuple[Housing, ...]
     games: tuple[Game, ...]
     boards: tuple[Board, ...]
+    messages: Messages = Messages()

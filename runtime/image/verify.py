@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from runtime.image import model
 from runtime.image.bytecode import verify_code
+from runtime.image.games import game_problems
 
 DIRECTIONS = (
     "north",
@@ -109,9 +110,14 @@ def verify_world(world: model.World) -> list[str]:
     for g in world.games:
         if g.room is not None and g.room not in rooms:
             problems.append(f"game {g.id}: room '{g.room}' does not exist")
+        problems += [f"game {g.id}: {p}" for p in game_problems(g)]
     for b in world.boards:
         if b.room is not None and b.room not in rooms:
             problems.append(f"board {b.id}: room '{b.room}' does not exist")
+        if b.keep < 1:
+            problems.append(f"board {b.id}: keeps {b.keep} posts")
+    if world.messages.inbox < 1 or world.messages.length < 1:
+        problems.append("messages: inbox and length must be at least 1")
     for label, code in _codes(world):
         for p in verify_code(code):
             problems.append(f"{label}: {p}")

@@ -5,7 +5,8 @@ changes meaning; say what changed here.  The runtime refuses versions it does no
 | version | date       | change                                                        |
 |---------|------------|---------------------------------------------------------------|
 | 1       | 2026-11-25 | first format: string table, code section, positional JSON body |
+| 2       | 2026-11-27 | games carry texts, slot symbols and payout tables; boards `keep`; world `messages` |
 """
 
-FORMAT_VERSION = 1
-SUPPORTED_VERSIONS = frozenset({1})
+FORMAT_VERSION = 2
+SUPPORTED_VERSIONS = frozenset({2})

@@ -95,6 +95,19 @@ MIGRATIONS: tuple[Migration, ...] = (
             " changed_ms BIGINT)",
         ),
     ),
+    Migration(
+        7,
+        "games_messages",
+        (
+            # a TinyHack game in progress per player and game: the dungeon's seed and the
+            # player's progress as JSON (runtime/systems/games/tinyhack.py)
+            "CREATE TABLE game_saves (player TEXT, game TEXT, seed BIGINT, state TEXT, updated_at BIGINT,"
+            " PRIMARY KEY (player, game))",
+            # a won dungeon: its reward is paid once per player, game and seed
+            "CREATE TABLE game_wins (player TEXT, game TEXT, seed BIGINT, at_ms BIGINT, reward BIGINT,"
+            " PRIMARY KEY (player, game, seed))",
+        ),
+    ),
 )
 
 LATEST = MIGRATIONS[-1].number
@@ -145,6 +158,8 @@ CORE_SPECS: tuple[TableSpec, ...] = (
         ("recipient",),
     ),
     _spec("posts", ("id",), "id BIGINT, at_ms BIGINT, board TEXT, author TEXT, body TEXT", ("board",)),
+    _spec("game_saves", ("player", "game"), "player TEXT, game TEXT, seed BIGINT, state TEXT, updated_at BIGINT"),
+    _spec("game_wins", ("player", "game", "seed"), "player TEXT, game TEXT, seed BIGINT, at_ms BIGINT, reward BIGINT"),
     *STAFF_SPECS,
 )
 """Every stateful table: the engine keeps these in memory."""

@@ -13,6 +13,7 @@ One ``Txn`` at a time; misuse is a programmer error and raises ``RuntimeError``.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator, KeysView, Mapping, Sequence
 from dataclasses import dataclass
@@ -91,6 +92,8 @@ class _Table:
         self.indexpos = {c: spec.position(c) for c in spec.indexes}
         self.index: dict[str, dict[Any, set[Key]]] = {c: {} for c in spec.indexes}
         self._sorted: list[Key] | None = []
+        # (column, value) -> the bucket's keys in ``sort_key`` order, kept up to date by put/delete
+        self._sorted_buckets: dict[tuple[str, Any], list[Key]] = {}
 
     def key(self, row: Row) -> Key:
         return tuple(row[p] for p in self.keypos)
@@ -100,15 +103,29 @@ class _Table:
             self._sorted = sorted(self.rows, key=sort_key)
         return self._sorted
 
+    def sorted_bucket(self, column: str, value: Any) -> list[Key]:
+        """The committed keys whose ``column`` is ``value``, sorted (cached, maintained on change)."""
+        cached = self._sorted_buckets.get((column, value))
+        if cached is None:
+            cached = sorted(self.index[column].get(value, ()), key=sort_key)
+            self._sorted_buckets[(column, value)] = cached
+        return cached
+
     def put(self, key: Key, row: Row) -> None:
         old = self.rows.get(key)
         if old is None:
             self._sorted = None
         else:
+            if old == row:
+                return
             self._unindex(key, old)
         self.rows[key] = row
+        buckets = self._sorted_buckets
         for col, pos in self.indexpos.items():
             self.index[col].setdefault(row[pos], set()).add(key)
+            cached = buckets.get((col, row[pos])) if buckets else None
+            if cached is not None:
+                bisect.insort(cached, key, key=sort_key)
 
     def delete(self, key: Key) -> None:
         old = self.rows.pop(key, None)
@@ -117,7 +134,15 @@ class _Table:
             self._unindex(key, old)
 
     def _unindex(self, key: Key, row: Row) -> None:
+        buckets = self._sorted_buckets
         for col, pos in self.indexpos.items():
+            cached = buckets.get((col, row[pos])) if buckets else None
+            if cached is not None:
+                i = bisect.bisect_left(cached, sort_key(key), key=sort_key)
+                if i < len(cached) and cached[i] == key:
+                    del cached[i]
+                else:  # cannot happen: the cache mirrors the index; be safe
+                    del buckets[(col, row[pos])]
             bucket = self.index[col].get(row[pos])
             if bucket is not None:
                 bucket.discard(key)
@@ -217,18 +242,19 @@ class Txn:
         t = self._table(table)
         if column not in t.index:
             raise ValueError(f"table {table!r} has no index on {column!r}")
-        keys = set(t.index[column].get(value, ()))
         w = self._writes.get(table)
-        if w:
-            pos = t.indexpos[column]
-            for k, row in w.items():
-                if row is not None and row[pos] == value:
-                    keys.add(k)
-                else:
-                    keys.discard(k)
+        if not w:  # nothing written to this table yet in this transaction: the cached order
+            rows = t.rows
+            return [rows[k] for k in t.sorted_bucket(column, value)]
+        pos = t.indexpos[column]
+        # the cached order without this transaction's keys, then its matching rows slotted in
+        keys = [k for k in t.sorted_bucket(column, value) if k not in w]
+        for k, row in w.items():
+            if row is not None and row[pos] == value:
+                bisect.insort(keys, k, key=sort_key)
         out: list[Row] = []
-        for k in sorted(keys, key=sort_key):
-            row = w.get(k, t.rows.get(k)) if w else t.rows.get(k)
+        for k in keys:
+            row = w[k] if k in w else t.rows.get(k)
             if row is not None:
                 out.append(row)
         return out

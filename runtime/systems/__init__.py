@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from runtime.systems import dialogue, economy, housing, moderation, operator, shops, staff
+from runtime.systems import boards, dialogue, economy, housing, mail, moderation, operator, shops, staff
+from runtime.systems.games import verbs as games
 
-SYSTEM_MODULES: tuple[ModuleType, ...] = (housing, dialogue, economy, shops, moderation, staff, operator)
+SYSTEM_MODULES: tuple[ModuleType, ...] = (
+    housing, dialogue, economy, shops, games, mail, boards, moderation, staff, operator,
+)

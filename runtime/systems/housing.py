@@ -247,8 +247,8 @@ def _move_out(ctx: Context, who: Player, to: str, text: str, quiet: Collection[s
     (except the acting player and ``quiet``: people being moved along with them)."""
     ctx.state.set_room(who.key, to)
     skip = {who.key, ctx.player_key, *quiet}
-    ctx.to_room(who.room, f"{who.name} leaves.", skip)
-    ctx.to_room(to, f"{who.name} appears.", skip)
+    ctx.to_room(who.room, f"{who.name} leaves.", skip, tag=(who.key, who.room, -1))
+    ctx.to_room(to, f"{who.name} appears.", skip, tag=(who.key, to, +1))
     if ctx.presence.is_online(who.key):
         dest = ctx.room(to)
         ctx.tell(who.key, f"{text} You are at {dest.name if dest is not None else to}.")

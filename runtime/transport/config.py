@@ -39,6 +39,8 @@ class TransportConfig:
     frame_bytes: int = 200
     pacing_s: float = 2.5
     queue_frames: int = 64
+    queue_notes: int = 256
+    notice_max_age_s: float = 60.0
     page_frames: int = 3
     public_prefix: str = ""  # "" ignores channel messages; e.g. "mush" takes "mush look" from the channel
     drain_timeout_s: float = 30.0
@@ -55,8 +57,17 @@ class RateLimitConfig:
 @dataclass(frozen=True)
 class EngineSection:
     tick_s: float = 1.0
-    batch: int = 16
+    batch: int = 64
     session_timeout_min: float = 30.0
+
+
+@dataclass(frozen=True)
+class AdmissionSection:
+    new_per_minute: float = 10.0
+    new_burst: int = 8
+    max_newcomers: int = 24
+    established_after_min: float = 10.0
+    forget_strays_after_days: float = 7.0
 
 
 @dataclass(frozen=True)
@@ -99,6 +110,7 @@ class ServeConfig:
     transport: TransportConfig = field(default_factory=TransportConfig)
     rate_limit: RateLimitConfig = field(default_factory=RateLimitConfig)
     engine: EngineSection = field(default_factory=EngineSection)
+    admission: AdmissionSection = field(default_factory=AdmissionSection)
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
     log: LogConfig = field(default_factory=LogConfig)
     staff: StaffConfig = field(default_factory=StaffConfig)
@@ -113,6 +125,7 @@ SECTIONS: dict[str, type[Any]] = {
     "transport": TransportConfig,
     "rate_limit": RateLimitConfig,
     "engine": EngineSection,
+    "admission": AdmissionSection,
     "database": DatabaseConfig,
     "log": LogConfig,
     "staff": StaffConfig,
@@ -138,7 +151,9 @@ reconnect_max_s = 60.0           # … doubling up to this
 [transport]
 frame_bytes = 200                # UTF-8 bytes per radio text
 pacing_s = 2.5                   # seconds between transmissions (firmware >= 2.7 drops < 2 s)
-queue_frames = 64                # outbound frames waiting, at most
+queue_frames = 64                # reply frames waiting, at most (a full queue keeps the oldest for MORE)
+queue_notes = 256                # notice lines waiting (what others did), at most; the oldest go first
+notice_max_age_s = 60.0          # notices older than this are dropped (summarised "…and 3 more."); 0: never
 page_frames = 3                  # a longer reply keeps the rest for MORE
 public_prefix = ""               # "" ignores channel messages; "mush" accepts "mush look"
 drain_timeout_s = 30.0           # on SIGTERM, how long to keep sending what is queued
@@ -151,8 +166,16 @@ max_inbound_bytes = 200
 
 [engine]
 tick_s = 1.0                     # clock for tick triggers, restocks, session expiry
-batch = 16                       # commands committed together (group commit)
+batch = 64                       # at most this many commands committed together (whatever waits, up to this)
 session_timeout_min = 30.0
+
+[admission]
+# Node numbers cost nothing to invent: unknown nodes and newcomers are admitted at a bounded rate.
+new_per_minute = 10.0            # nodes the world has never seen, admitted a minute …
+new_burst = 8                    # … and at once; the rest get no reply (no airtime spent)
+max_newcomers = 24               # not-yet-established players online at once
+established_after_min = 10.0     # a player this old is established: never held back, served first
+forget_strays_after_days = 7.0   # never-established players unseen this long, holding nothing, are forgotten; 0: never
 
 [database]
 path = "meshmush.duckdb"
@@ -245,6 +268,8 @@ def _validate(cfg: ServeConfig, where: str) -> ServeConfig:
          f"[transport] frame_bytes must be between {MIN_FRAME_BYTES * 2} and 228 (a radio text holds ~228 bytes)")
     need(t.pacing_s >= 0, "[transport] pacing_s cannot be negative")
     need(t.queue_frames >= 8, "[transport] queue_frames must be at least 8")
+    need(t.queue_notes >= 1, "[transport] queue_notes must be at least 1")
+    need(t.notice_max_age_s >= 0, "[transport] notice_max_age_s cannot be negative (0 keeps notices until sent)")
     need(1 <= t.page_frames < t.queue_frames // 2, "[transport] page_frames must be at least 1 and under half of queue_frames")
     need(t.drain_timeout_s >= 0, "[transport] drain_timeout_s cannot be negative")
     need(" " not in t.public_prefix.strip(), "[transport] public_prefix must be one word")
@@ -255,6 +280,12 @@ def _validate(cfg: ServeConfig, where: str) -> ServeConfig:
     need(e.tick_s > 0, "[engine] tick_s must be more than 0")
     need(1 <= e.batch <= 256, "[engine] batch must be between 1 and 256")
     need(e.session_timeout_min > 0, "[engine] session_timeout_min must be more than 0")
+    a = cfg.admission
+    need(a.new_per_minute > 0, "[admission] new_per_minute must be more than 0")
+    need(a.new_burst >= 1, "[admission] new_burst must be at least 1")
+    need(a.max_newcomers >= 1, "[admission] max_newcomers must be at least 1")
+    need(a.established_after_min >= 0, "[admission] established_after_min cannot be negative")
+    need(a.forget_strays_after_days >= 0, "[admission] forget_strays_after_days cannot be negative")
     need(lg.level.lower() in LEVELS, f"[log] level must be one of {', '.join(LEVELS)}, not '{lg.level}'")
     need(lg.format in ("text", "json"), f"[log] format must be text or json, not '{lg.format}'")
     need(bool(cfg.database.path.strip()), "[database] path cannot be empty")

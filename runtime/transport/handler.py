@@ -4,16 +4,40 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, NamedTuple, Protocol
+
+Kind = Literal["reply", "notice"]
 
 
-@dataclass(frozen=True)
-class Outgoing:
-    """One message for one player; transports cut it into frames."""
+class Note(NamedTuple):
+    """One line of a notice: something another player or the world did.
+
+    ``personal`` lines are meant for this player alone (a whisper, a payment); the others are
+    ambient room news, which a crowded transport may coalesce, cancel or age out.  ``tag``
+    pairs a presence notice with its opposite: ``(actor, room, +1)`` for an arrival and
+    ``(actor, room, -1)`` for a departure, so both can cancel while neither has been sent."""
+
+    text: str
+    personal: bool = False
+    tag: tuple[str, str, int] | None = None
+
+
+class Outgoing(NamedTuple):
+    """One message for one player; transports cut it into frames.
+
+    ``kind`` "reply" is the answer to the player's own command (sent before any notice,
+    never dropped); "notice" carries ``notes`` (its ``text`` is their lines joined), which
+    transports may pack together with other notices waiting for the same player.
+    ``newcomer`` marks a reply to a player who is not established yet (served after
+    established players' replies when the air is crowded).  A named tuple, not a frozen
+    dataclass: a crowded room makes one per listener, and these are several times cheaper."""
 
     to: str  # player key: the radio node id ("!a1b2c3d4") on the mesh, the name in `play`
     text: str
     frames: tuple[str, ...] = ()  # when set, exactly these frames are sent (the engine cut them)
+    kind: Kind = "reply"
+    notes: tuple[Note, ...] = ()
+    newcomer: bool = False
 
 
 @dataclass(frozen=True)

@@ -77,7 +77,10 @@ class Stats:
     frames_sent: int = 0
     bytes_sent: int = 0
     send_failures: int = 0
-    queue_waits: deque[float] = field(default_factory=lambda: deque(maxlen=20_000))  # seconds
+    queue_waits: deque[float] = field(default_factory=lambda: deque(maxlen=20_000))  # seconds, every frame
+    # replies' first frames: (seconds waited, frames sent before it, players with replies waiting
+    # ahead of it when it was queued)
+    reply_waits: deque[tuple[float, int, int]] = field(default_factory=lambda: deque(maxlen=20_000))
 
 
 @dataclass(frozen=True)
@@ -111,7 +114,9 @@ class Server:
         self.reload = reload
         self.clock = clock
         self.wall_ms = wall_ms
-        self.out = OutQueue(cfg.transport.queue_frames, clock)
+        t = cfg.transport
+        self.out = OutQueue(t.queue_frames, clock, frame_bytes=t.frame_bytes, max_notes=t.queue_notes,
+                            notice_max_age_s=t.notice_max_age_s or None)
         rl = cfg.rate_limit
         self.filter = InboundFilter(InboundLimits(rl.burst, rl.per_minute, rl.cooldown_s, rl.max_inbound_bytes))
         self.inbox: queue.Queue[Incoming | None] = queue.Queue()
@@ -229,9 +234,12 @@ class Server:
 
     def _enqueue(self, replies: Sequence[Outgoing], from_engine: bool = True) -> None:
         fb = self.cfg.transport.frame_bytes
+        self.out.put_many_notes((o.to, o.notes) for o in replies if o.kind == "notice" and o.notes)
         for o in replies:
+            if o.kind == "notice" and o.notes:
+                continue
             frames = list(o.frames) if o.frames else split_frames(o.text, fb)
-            for d in self.out.put(o.to, frames, o.text):
+            for d in self.out.put(o.to, frames, o.text, newcomer=o.newcomer):
                 kept = from_engine and self.engine.requeue(d.to, "\n".join(d.texts))
                 log.debug("outbound queue full: dropped %d frame(s) for %s%s", d.frames, d.to,
                           " (kept for MORE)" if kept else "")
@@ -310,6 +318,9 @@ class Server:
                 self.stats.bytes_sent += len(frame.text.encode("utf-8"))
                 self.stats.queue_waits.append(now - frame.queued_at)
                 self.air.sent(len(frame.text.encode("utf-8")))
+                if frame.kind == "reply" and frame.part == 1 and not frame.notice:
+                    slots = self.out.popped - 1 - frame.popped_before  # frames that went before it
+                    self.stats.reply_waits.append((now - frame.queued_at, slots, frame.ahead))
             else:
                 self.stats.send_failures += 1
                 self.air.failed()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -132,6 +133,32 @@ def expected_frames(script: Sequence[str], world: Path = WORLD) -> dict[str, lis
             item = json.loads(line)
             out.setdefault(item["to"], []).append(item["text"])
     return out
+
+
+def expected_steps(script: Sequence[str], world: Path = WORLD) -> list[dict[str, int]]:
+    """For each line of ``script``: how many frames each player has been sent once that
+    command's answer is out (cumulative), from ``meshmush play``'s text output."""
+    res = subprocess.run([*CMD, "play", str(world), "--script", "-", "--format", "text"],
+                         input="\n".join(script) + "\n", capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert res.returncode == 0, res.stderr
+    counts: dict[str, int] = {}
+    steps: list[dict[str, int]] = []
+    for line in res.stdout.splitlines():
+        if re.match(r"^[^\s\[][^>]*> ", line):  # the echo of the next command
+            steps.append(dict(counts))
+        elif m := re.match(r"^\[(\S+)(?: \d+/\d+)?\] ?", line):
+            counts[m.group(1)] = counts.get(m.group(1), 0) + 1
+    steps.append(dict(counts))
+    return steps[1:]
+
+
+def play_like_people(node: FakeNode, script: Sequence[str], timeout: float = 30) -> None:
+    """Send each command once the answers to the one before are on the air, as people do (and
+    as ``meshmush play`` models: when frames queue up, a reply overtakes notices and notices
+    are packed together, so the radio's frames would differ from play's)."""
+    for line, counts in zip(script, expected_steps(script), strict=True):
+        say(node, line, gap=0.0)
+        assert wait_counts(node, counts, timeout), (line, received(node), counts)
 
 
 def say(node: FakeNode, line: str, gap: float = 0.05) -> None:

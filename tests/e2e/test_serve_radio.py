@@ -17,6 +17,7 @@ from tests.e2e.harness import (
     expected_frames,
     fake_node,
     gaps,
+    play_like_people,
     received,
     say,
     serving,
@@ -53,10 +54,7 @@ def test_two_players_meet_talk_and_trade(tmp_path: Path) -> None:
     node = fake_node()
     try:
         with serving(tmp_path, node) as served:
-            for line in MEET:
-                say(node, line, gap=0.15)
-            counts = {name: len(frames) for name, frames in expected.items()}
-            assert wait_counts(node, counts, 30), (received(node), expected)
+            play_like_people(node, MEET)
             time.sleep(PACING * 2)  # nothing more should come
             assert received(node) == expected
             assert served.stop() == 0

@@ -9,7 +9,7 @@ import tty
 from pathlib import Path
 
 from meshmush.fakeradio.node import FakeNode
-from tests.e2e.harness import PACING, PLAYERS, expected_frames, received, say, serving, wait_counts
+from tests.e2e.harness import PACING, PLAYERS, expected_frames, play_like_people, received, serving
 
 
 def test_serial_port_play(tmp_path: Path) -> None:
@@ -24,9 +24,7 @@ def test_serial_port_play(tmp_path: Path) -> None:
     expected = expected_frames(script)
     try:
         with serving(tmp_path, node, radio=["--serial", os.ttyname(slave)]) as served:
-            for line in script:
-                say(node, line, gap=0.15)
-            assert wait_counts(node, {n: len(f) for n, f in expected.items()}, 30), (received(node), served.log_text())
+            play_like_people(node, script)
             time.sleep(PACING * 2)
             assert received(node) == expected
             assert served.stop() == 0, served.log_text()

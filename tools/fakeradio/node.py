@@ -61,6 +61,7 @@ class Faults:
     loss: float = 0.0
     duplicate: float = 0.0
     delay_s: float = 0.0
+    jitter_s: float = 0.0  # a further random delay of up to this much per packet: packets overtake each other
     mute: bool = False  # never answer the handshake
     seed: int | None = None
     rng: random.Random = field(default_factory=random.Random)
@@ -240,8 +241,9 @@ class FakeNode:
             return packet_id
         copies = 2 if f.duplicate and f.rng.random() < f.duplicate else 1
         for _ in range(copies):
-            if f.delay_s > 0:
-                timer = threading.Timer(f.delay_s, self._deliver, (body,))
+            delay = f.delay_s + (f.rng.uniform(0, f.jitter_s) if f.jitter_s > 0 else 0.0)
+            if delay > 0:
+                timer = threading.Timer(delay, self._deliver, (body,))
                 timer.daemon = True
                 timer.start()
             else:

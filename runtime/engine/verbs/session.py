@@ -17,7 +17,7 @@ def do_more(ctx: Context) -> None:
 def do_quit(ctx: Context) -> None:
     me = ctx.player
     ctx.session.ending = True
-    ctx.to_others(f"{me.name} falls asleep.")
+    ctx.to_others(f"{me.name} falls asleep.", tag=(me.key, me.room, -1))
     ctx.reply(f"Bye, {me.name}. Your things are safe; send any command to come back.")
     ctx.log_event("quit", {}, me.key, me.room)
 

@@ -23,7 +23,8 @@ def _speech(ctx: Context, text: str, what: str, example: str) -> str:
 def do_say(ctx: Context) -> None:
     text = _speech(ctx, ctx.command.args, "Say", "say hello")
     me = ctx.player
-    listeners = [me.key] + [p.key for p in ctx.online_in_room(me.room, (me.key,))]
+    online = ctx.presence.is_online
+    listeners = [me.key] + [k for k in ctx.state.keys_in_room(me.room) if k != me.key and online(k)]
     marks = {k: ctx.out.mark(k) for k in listeners}
     if ctx.fire("say", Owner("room", me.room), room=me.room, said=text):
         return

@@ -15,7 +15,8 @@ TYPE_NAMES = {"TEXT": "VARCHAR", "BIGINT": "BIGINT", "BOOLEAN": "BOOLEAN"}
 
 
 def test_migrations_are_numbered_from_one_in_order_and_named() -> None:
-    # (numbers are assigned per branch and reconciled when merged, so a gap may exist for a while)
+    # Branches add numbered migrations in parallel (5, 6 and 7 come from different branches);
+    # once all are merged the numbers are 1..N without gaps again.
     numbers = [m.number for m in MIGRATIONS]
     assert numbers[0] == 1 and numbers == sorted(set(numbers))
     assert numbers[-1] == LATEST
