@@ -12,8 +12,8 @@ The manifest: id, creation time, kind (``manual``, ``scheduled`` or ``safety`` â
 before a restore), note, SHA-256 and size of the copy, world id and image hash, schema version
 (the highest migration applied) and the row count of every table.
 
-Taking one: ``Database.copy_to`` a hidden temporary name (``ATTACH`` + ``COPY FROM DATABASE``,
-FACTS.md), chmod 0600, count the rows of the copy opened read-only, hash it, rename it into
+Taking one: ``Database.copy_to`` a hidden temporary name (``ATTACH`` + ``COPY FROM DATABASE``
+on the live connection, between two writes), chmod 0600, count its rows, hash it, rename it into
 place, then write the manifest (temporary file + rename).  A crash leaves at most a hidden
 temporary file, removed by the next backup.
 

@@ -16,7 +16,7 @@ or ``TCPInterface`` (a networked node, port 4403) — and hides the library's sh
 - ``myInfo`` is None while a reconnect redoes the handshake: we keep the node number we read
   at the first connect.
 
-Identity (../shared/FACTS.md, "Radio identity and confirmation"): a packet's ``from`` proves
+Identity (docs/admin.md, "Who is talking: radio keys"): a packet's ``from`` proves
 nothing.  For each text we pass on what the firmware reports — ``pki_encrypted`` and the
 sender's ``public_key`` of a PKI DM (the firmware decrypts it with the key its node list holds
 for ``from``), and the key in the node list itself (NODEINFO, ``user.publicKey``) — so the
