@@ -266,6 +266,7 @@ def run_play(
     frame_bytes: int,
     stdin: TextIO,
     stdout: TextIO,
+    sysop: str | None = None,
 ) -> int:
     _setup_logging()
     if fmt not in ("text", "jsonl"):
@@ -273,6 +274,8 @@ def run_play(
     name = (player or "player").strip()
     if not _NAME.match(name) or len(name) > MAX_NAME:
         return _fail(f"--player {name!r}: one word of at most {MAX_NAME} characters", EXIT_USAGE)
+    if sysop is not None and (not _NAME.match(sysop) or len(sysop) > MAX_NAME):
+        return _fail(f"--sysop {sysop!r}: one word of at most {MAX_NAME} characters", EXIT_USAGE)
     steps: Iterable[Step] | None = None
     stream: IO[bytes] | None = None
     if script is not None and str(script) != "-":
@@ -285,7 +288,7 @@ def run_play(
         steps = parse_script(script_lines(stream, str(script)), str(script))
     try:
         return _run_on_database(world, image_hash, db_path, seed, name, script, steps, fmt, frame_bytes,
-                                stdin, stdout)
+                                stdin, stdout, sysop)
     finally:
         if stream is not None:
             stream.close()
@@ -293,15 +296,16 @@ def run_play(
 
 def _run_on_database(world: World, image_hash: str, db_path: Path | None, seed: int | None, name: str,
                      script: Path | None, steps: Iterable[Step] | None, fmt: str, frame_bytes: int,
-                     stdin: TextIO, stdout: TextIO) -> int:
+                     stdin: TextIO, stdout: TextIO, sysop: str | None) -> int:
     try:
         db = Database.open(db_path)
     except StoreError as exc:
         return _fail(str(exc), EXIT_ERROR)
     try:
         clock = Clock(_now() if script is None else aligned_start(WorldView(world).tick_triggers(), _now()))
-        engine = Engine(world, db, image_hash, config=EngineConfig(frame_bytes=frame_bytes, seed=seed),
-                        now_ms=clock.now)
+        sysops = (sysop,) if sysop else ()  # local only: play has no radio keys
+        engine = Engine(world, db, image_hash,
+                        config=EngineConfig(frame_bytes=frame_bytes, seed=seed, sysops=sysops), now_ms=clock.now)
     except (EngineError, StoreError) as exc:
         db.close()
         return _fail(str(exc), EXIT_ERROR)
@@ -360,6 +364,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--script", metavar="FILE")
     parser.add_argument("--format", choices=("text", "jsonl"), default="text")
     parser.add_argument("--frame-bytes", type=int, default=200, metavar="N")
+    parser.add_argument("--sysop", metavar="NAME")
     args = parser.parse_args(argv)
     if not 40 <= args.frame_bytes <= 10000:
         return _fail("--frame-bytes must be between 40 and 10000", EXIT_USAGE)
@@ -378,6 +383,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         frame_bytes=args.frame_bytes,
         stdin=sys.stdin,
         stdout=sys.stdout,
+        sysop=args.sysop,
     )
 
 

@@ -1,4 +1,4 @@
-"""The ``meshmush`` command line: check, build, inspect, play, serve.
+"""The ``meshmush`` command line: check, build, inspect, play, serve, admin.
 
 Exit codes: 0 success (warnings allowed), 1 errors in the world or at run time, 2 usage.
 A person never sees a traceback: expected failures print one clear line.
@@ -129,6 +129,7 @@ def cmd_play(args: argparse.Namespace) -> int:
         frame_bytes=args.frame_bytes,
         stdin=sys.stdin,
         stdout=sys.stdout,
+        sysop=args.sysop,
     )
     return code
 
@@ -176,6 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--script", metavar="FILE")
     pl.add_argument("--format", choices=("text", "jsonl"), default="text")
     pl.add_argument("--frame-bytes", type=int, default=200, metavar="N")
+    pl.add_argument("--sysop", metavar="NAME", help="NAME plays as sysop (local play only)")
     pl.set_defaults(func=cmd_play)
 
     s = sub.add_parser("serve", help="run the world on a Meshtastic radio")
@@ -186,6 +188,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--db", metavar="PATH")
     s.add_argument("--config", metavar="FILE")
     s.set_defaults(func=cmd_serve)
+
+    from .admin import add_admin_parser
+
+    add_admin_parser(sub)
 
     f = sub.add_parser("fakeradio", help="a fake Meshtastic node to play against without a radio",
                        add_help=False)

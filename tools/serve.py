@@ -26,9 +26,11 @@ from runtime.engine.engine import Engine, EngineConfig, EngineError
 from runtime.image import model
 from runtime.image.codec import ImageError, ImageInfo
 from runtime.play import freeze_startup_objects
+from runtime.store.backup import BackupError, BackupStore, default_folder
 from runtime.store.db import Database, StoreError
 from runtime.store.files import open_private, private_umask
 from runtime.transport.config import ConfigError, ServeConfig, load_config, parse_host_port
+from runtime.transport.housekeeping import Housekeeper, Retention, standard_tasks
 from runtime.transport.meshtastic_link import LinkSettings, MeshtasticLink, RadioError, RadioTarget, TextIn
 from runtime.transport.server import Server, TextCommand
 
@@ -48,6 +50,9 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "msg": record.getMessage(),
         }
+        metrics = getattr(record, "metrics", None)
+        if isinstance(metrics, dict):
+            entry["metrics"] = metrics
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
         elif record.exc_text:
@@ -130,11 +135,20 @@ def run_serve(args: argparse.Namespace, load: Callable[[str], tuple[model.World,
         db = Database.open(Path(cfg.database.path))
     except StoreError as exc:
         return _fail(str(exc), EXIT_ERROR)
+    backup_dir = Path(cfg.backup.dir) if cfg.backup.dir else default_folder(Path(cfg.database.path))
+    try:
+        BackupStore(backup_dir).ensure()
+    except BackupError as exc:
+        db.close()
+        return _fail(str(exc), EXIT_ERROR)
     adm = cfg.admission
     engine_cfg = EngineConfig(
         frame_bytes=cfg.transport.frame_bytes,
         page_frames=cfg.transport.page_frames,
         session_timeout_ms=int(cfg.engine.session_timeout_min * 60_000),
+        sysops=cfg.staff.sysop,
+        verify_keys=True,  # on air, staff rights need a PKI DM from the node's known key
+        backup_dir=backup_dir,
         established_after_ms=int(adm.established_after_min * 60_000),
         admission=AdmissionConfig(adm.new_per_minute, adm.new_burst, adm.max_newcomers),
         stray_after_ms=int(adm.forget_strays_after_days * 86_400_000),
@@ -158,7 +172,8 @@ def run_serve(args: argparse.Namespace, load: Callable[[str], tuple[model.World,
 
     def make_radio(deliver: Callable[[TextCommand], None]) -> MeshtasticLink:
         def on_text(msg: TextIn) -> None:
-            deliver(TextCommand(msg.sender, msg.packet_id, msg.text, msg.direct, msg.name))
+            deliver(TextCommand(msg.sender, msg.packet_id, msg.text, msg.direct, msg.name,
+                                msg.pki_encrypted, msg.public_key, msg.node_key))
 
         link = MeshtasticLink(target, on_text, settings)
         link.connect()
@@ -168,11 +183,16 @@ def run_serve(args: argparse.Namespace, load: Callable[[str], tuple[model.World,
         new_world, new_info = load(args.world)
         return new_world, new_info.content_hash
 
+    rt = cfg.retention
+    tasks = standard_tasks(engine, BackupStore(backup_dir), tick_s=cfg.engine.tick_s,
+                           retention=Retention(rt.journal_days, rt.events_days, rt.ledger_days),
+                           metrics_s=cfg.metrics.interval_s)
     try:
-        server = Server(engine, make_radio, cfg, reload=reload)
+        server = Server(engine, make_radio, cfg, reload=reload, housekeeping=Housekeeper(tasks))
     except RadioError as exc:
         engine.close()
         return _fail(str(exc), EXIT_ERROR)
+    engine.ops.transport = server.transport_figures
 
     def on_term(signum: int, frame: FrameType | None) -> None:
         log.info("signal %s: stopping", signal.Signals(signum).name)

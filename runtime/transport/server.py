@@ -2,8 +2,9 @@
 
 Threads:
 - the *engine thread* (the caller of ``Server.run``, the main thread, so signals land there)
-  takes commands from the inbox in batches, runs them (one durable write per batch), ticks
-  the engine about once a second and puts the replies on the outbound queue;
+  takes commands from the inbox in batches, runs them (one durable write per batch), runs the
+  housekeeping that is due (``housekeeping.py``: the engine's tick about once a second,
+  scheduled backups, retention, the metrics line) and puts the replies on the outbound queue;
 - the *sender thread* takes one frame at a time (round robin over players), waits for the
   pacing slot and hands it to the radio; a frame the radio did not take goes back to the
   front of the queue, so a link fault loses no reply;
@@ -29,12 +30,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from runtime.engine.stats import TransportFigures
 from runtime.frames import split_frames
 from runtime.image.model import World
 from runtime.store.db import StoreError
 from runtime.transport.config import ServeConfig
 from runtime.transport.handler import Incoming, Outgoing
+from runtime.transport.housekeeping import Housekeeper, tick_task
 from runtime.transport.inbound import InboundFilter, InboundLimits, Verdict, player_name
+from runtime.transport.metrics import AirMetrics
 from runtime.transport.outbound import OutQueue
 
 log = logging.getLogger("meshmush.serve")
@@ -88,6 +92,9 @@ class TextCommand:
     text: str
     direct: bool
     name: str | None = None  # the sender's long name, when the radio knows it
+    pki: bool = False  # the radio reports a PKI-encrypted DM
+    public_key: str = ""  # the sender's public key of that DM (base64)
+    node_key: str = ""  # the sender's public key in the radio's node list (base64)
 
 
 class Server:
@@ -100,6 +107,7 @@ class Server:
         reload: Callable[[], tuple[World, str]] | None = None,
         clock: Callable[[], float] = time.monotonic,
         wall_ms: Callable[[], int] = lambda: int(time.time() * 1000),
+        housekeeping: Housekeeper | None = None,
     ) -> None:
         self.engine = engine
         self.cfg = cfg
@@ -113,6 +121,8 @@ class Server:
         self.filter = InboundFilter(InboundLimits(rl.burst, rl.per_minute, rl.cooldown_s, rl.max_inbound_bytes))
         self.inbox: queue.Queue[Incoming | None] = queue.Queue()
         self.stats = Stats()
+        self.air = AirMetrics(clock)
+        self.housekeeping = housekeeping or Housekeeper([tick_task(engine.tick, cfg.engine.tick_s)], clock, wall_ms)
         self._stop = threading.Event()
         self._reload = threading.Event()
         self._sender_stop = threading.Event()
@@ -120,6 +130,10 @@ class Server:
         self._drops: dict[str, int] = {}
         self._drops_logged = float("-inf")
         self.radio = radio_factory(self.on_text)
+
+    def transport_figures(self) -> TransportFigures:
+        """Frames and bytes on air in the last hour, queue depth, drops, rate-limit hits."""
+        return self.air.figures(len(self.out))
 
     # ------------------------------------------------------------------ signals
     def request_stop(self) -> None:
@@ -146,8 +160,12 @@ class Server:
         verdict = self.filter.check(msg.sender, msg.packet_id, text, self.clock())
         if verdict is Verdict.ACCEPT:
             self.inbox.put(Incoming(msg.sender, text, self.wall_ms(), player_name(msg.name, msg.sender),
-                                    packet_id=msg.packet_id))
-        elif verdict is Verdict.SLOW_DOWN:
+                                    packet_id=msg.packet_id, pki=msg.pki, public_key=msg.public_key,
+                                    node_key=msg.node_key))
+            return
+        if verdict in (Verdict.SLOW_DOWN, Verdict.IGNORED):
+            self.air.limited()
+        if verdict is Verdict.SLOW_DOWN:
             log.info("rate limit: %s is flooding; ignoring it for %.0f s", msg.sender, self.cfg.rate_limit.cooldown_s)
             self._notice(msg.sender, self.filter.slow_down_text())
         elif verdict is Verdict.TOO_LONG:
@@ -162,21 +180,16 @@ class Server:
     def run(self) -> int:
         self._sender = threading.Thread(target=self._send_loop, name="sender", daemon=True)
         self._sender.start()
-        tick_s = self.cfg.engine.tick_s
-        next_tick = self.clock() + tick_s
         code = EXIT_OK
         try:
             while not self._stop.is_set():
-                timeout = max(0.0, next_tick - self.clock())
-                batch = self._take(timeout)
+                batch = self._take(min(self.housekeeping.seconds_to_next(), self.cfg.engine.tick_s))
                 if self._reload.is_set():
                     self._reload.clear()
                     self._do_reload()
                 if batch:
                     self._run_batch(batch)
-                if self.clock() >= next_tick:
-                    self._enqueue(self.engine.tick(self.wall_ms()))
-                    next_tick = max(next_tick + tick_s, self.clock())
+                self._enqueue(self.housekeeping.run_due())  # ticks, backups, retention, metrics
             self.radio.receiving = False
             self._drain_inbox()
         except StoreError as exc:
@@ -231,6 +244,7 @@ class Server:
                 kept = from_engine and self.engine.requeue(d.to, "\n".join(d.texts))
                 log.debug("outbound queue full: dropped %d frame(s) for %s%s", d.frames, d.to,
                           " (kept for MORE)" if kept else "")
+                self.air.dropped(d.frames)
                 self._drops[d.to] = self._drops.get(d.to, 0) + d.frames
         self._report_drops()
 
@@ -304,10 +318,12 @@ class Server:
                 self.stats.frames_sent += 1
                 self.stats.bytes_sent += len(frame.text.encode("utf-8"))
                 self.stats.queue_waits.append(now - frame.queued_at)
+                self.air.sent(len(frame.text.encode("utf-8")))
                 if frame.kind == "reply" and frame.part == 1 and not frame.notice:
                     slots = self.out.popped - 1 - frame.popped_before  # frames that went before it
                     self.stats.reply_waits.append((now - frame.queued_at, slots, frame.ahead))
             else:
                 self.stats.send_failures += 1
+                self.air.failed()
                 self.out.push_front(frame)
             last = now  # a failed send may still have gone out: keep the pacing either way
