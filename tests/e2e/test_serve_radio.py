@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from meshmush.fakeradio import protocol as pb
 from meshmush.fakeradio.node import Faults
@@ -22,6 +23,8 @@ from tests.e2e.harness import (
     serving,
     wait_counts,
 )
+
+pytestmark = pytest.mark.slow  # a real serve process and radio library per test
 
 MEET = [
     "Ana> look",

@@ -67,7 +67,14 @@ class Console:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="meshmush fakeradio", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(
+        prog="meshmush fakeradio",
+        description="A fake Meshtastic node to play against without a radio. Type NAME> COMMAND to send "
+                    "a direct message from a simulated node called NAME, or NAME>> TEXT to send on the "
+                    "channel; everything the server transmits is printed.",
+        epilog="then, in another terminal: meshmush serve WORLD --tcp 127.0.0.1:4403 "
+               "(or --serial PATH with --pty)",
+    )
     p.add_argument("--port", type=int, default=4403, help="TCP port on 127.0.0.1 (default 4403)")
     p.add_argument("--pty", action="store_true", help="serve on a pseudo-terminal instead of TCP")
     args = p.parse_args(argv)
