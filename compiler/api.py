@@ -15,7 +15,7 @@ from compiler.checks.economy import check_arbitrage
 from compiler.checks.frames import check_frames
 from compiler.checks.graph import check_one_way, check_reachability
 from compiler.diagnostics import Diagnostics, Span
-from compiler.loader import SourceDoc, load_world
+from compiler.loader import SourceDoc, load_world_files
 from compiler.resolve import build_symbols
 from compiler.schema import validate_document
 from runtime.image import model
@@ -36,7 +36,8 @@ def compile_world(root: Path, diags: Diagnostics) -> model.World | None:
 
 
 def _compile_world(root: Path, diags: Diagnostics) -> model.World | None:
-    loaded = load_world(root, diags)
+    result = load_world_files(root, diags)
+    loaded = result.docs
     docs = [d for d in loaded if validate_document(d, diags)]
     worlds = [d for d in docs if d.kind == "world"]
     if len(worlds) != 1:
@@ -45,7 +46,7 @@ def _compile_world(root: Path, diags: Diagnostics) -> model.World | None:
     currency = asm.build_currency(wdoc, diags)
     state = asm.build_state(wdoc, currency, diags)
     # invalid documents still define their ids, so one schema error does not cascade
-    symbols = build_symbols(loaded, diags)
+    symbols = build_symbols(loaded, diags, result.unloaded_ids)
     valid = {id(d) for d in docs}
     a = asm.Assembler(diags, symbols, currency, state)
     start = a.ref(wdoc, ("start",), ("room",), "start room") or ""

@@ -125,6 +125,7 @@ class Assembler:
             file=doc_label(doc),
             state=self.state,
             ids=self.symbols.kinds(),
+            unsure=self.symbols.unsure,
             currency=self.currency,
             line_base=doc.marks.span(()).line - 1,
         )

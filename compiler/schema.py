@@ -7,6 +7,7 @@ value and phrased with the author's own text; at most a few per document, best f
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from functools import cache
 from importlib import resources
@@ -147,9 +148,10 @@ def _report(doc: SourceDoc, err: ValidationError, diags: Diagnostics) -> None:
         )
         return
     if v == "pattern":
-        diags.error(
-            "MM2005", f"{_show(inst)} is not a valid {name}", where, _hint_for_pattern(vv)
-        )
+        hint = _hint_for_pattern(vv)
+        if isinstance(inst, str) and inst != inst.lower() and re.match(vv, inst.lower()):
+            hint = f"write it in lowercase: '{inst.lower()}'"
+        diags.error("MM2005", f"{_show(inst)} is not a valid {name}", where, hint)
         return
     if v in ("minimum", "maximum", "minItems", "minLength", "minProperties", "maxItems", "maxLength"):
         diags.error(

@@ -139,8 +139,11 @@ class _Compiler:
 
     def check_id(self, target: str, pos: ast.Pos, kind: str, what: str) -> None:
         actual = self.ctx.ids.get(target)
+        if actual is None and target.lower() in self.ctx.unsure:
+            self.failed = True  # its definition is broken, and reported there
+            raise _Failed
         if actual is None:
-            candidates = [i for i, k in self.ctx.ids.items() if k == kind]
+            candidates = [i for i, k in self.ctx.ids.items() if k == kind and i.lower() not in self.ctx.unsure]
             self.error(
                 "MM3005",
                 f"{what} '{target}' does not exist",
