@@ -10,6 +10,7 @@ import gc
 from pathlib import Path
 
 from compiler import assemble as asm
+from compiler.checks.content import check_dead_content
 from compiler.checks.dialogue import check_dialogue
 from compiler.checks.economy import check_arbitrage
 from compiler.checks.frames import check_frames
@@ -95,14 +96,17 @@ def _run_checks(world: model.World, by_kind: dict[str, list[SourceDoc]], diags: 
     spans: dict[str, Span] = {}
     exit_spans: dict[tuple[str, str], Span] = {}
     node_spans: dict[tuple[str, str], Span] = {}
+    node_text_spans: dict[tuple[str, str], Span] = {}
     goto_spans: dict[tuple[str, str, int], Span] = {}
     stock_spans: dict[tuple[str, str], Span] = {}
     buy_spans: dict[tuple[str, str], Span] = {}
+    text_spans: dict[str, Span] = {}  # where a too-long text is: its description
     for docs in by_kind.values():
         for d in docs:
             ident = d.data.get("id")
             if isinstance(ident, str):
                 spans[ident] = d.marks.span(("id",))
+                text_spans[ident] = d.marks.span(("description",)) if "description" in d.data else spans[ident]
     for d in by_kind.get("room", []):
         for key in d.data.get("exits") or {}:
             direction = asm.normalise_direction(str(key))
@@ -111,6 +115,11 @@ def _run_checks(world: model.World, by_kind: dict[str, list[SourceDoc]], diags: 
     for d in by_kind.get("npc", []):
         for node_id, node in (d.data.get("dialogue") or {}).items():
             node_spans[(d.data["id"], str(node_id))] = d.marks.span(("dialogue", node_id), key=True)
+            node_text_spans[(d.data["id"], str(node_id))] = (
+                d.marks.span(("dialogue", node_id, "text"))
+                if isinstance(node, dict) and "text" in node
+                else node_spans[(d.data["id"], str(node_id))]
+            )
             if isinstance(node, dict):
                 for i, opt in enumerate(node.get("options") or []):
                     if isinstance(opt, dict) and "goto" in opt:
@@ -124,9 +133,10 @@ def _run_checks(world: model.World, by_kind: dict[str, list[SourceDoc]], diags: 
                     table[(d.data["id"], entry["item"])] = d.marks.span((key, i, "price"))
     check_reachability(world, spans, diags)
     check_one_way(world, exit_spans, diags)
-    check_frames(world, spans, node_spans, diags, FRAME_BYTES)
+    check_frames(world, text_spans, node_text_spans, diags, FRAME_BYTES)
     check_dialogue(world, spans, node_spans, goto_spans, diags)
     check_arbitrage(world, stock_spans, buy_spans, diags)
+    check_dead_content(by_kind, diags)
 
 
 def build_image(root: Path, diags: Diagnostics) -> bytes | None:

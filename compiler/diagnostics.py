@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from compiler.codes import CODES
+from runtime.image.words import count, with_article
 
 SEVERITIES = ("error", "warning", "info")
 FILE_CODES = "MM1"  # problems reading or parsing a file (compiler/loader.py)
@@ -102,8 +103,8 @@ def did_you_mean(word: str, candidates: Iterable[str], n: int = 1) -> str | None
 
 
 def a_or_an(noun: str) -> str:
-    """'a room', 'an object'."""
-    return ("an " if noun[:1] in "aeiou" else "a ") + noun
+    """'a room', 'an object' (``runtime.image.words.with_article``, the one helper for articles)."""
+    return with_article(noun)
 
 
 # ---------------------------------------------------------------- rendering
@@ -174,7 +175,7 @@ def render_text(
             out.append("       | " + " " * max(0, d.span.column - 1) + "^")
         if d.hint:
             out.append(f"       = hint: {d.hint}")
-    summary = ", ".join(f"{n} {s}{'s' if n != 1 else ''}" for s, n in counts.items() if n)
+    summary = ", ".join(count(n, s) for s, n in counts.items() if n)
     out.append(summary if summary else "no problems found")
     return "\n".join(out) + "\n"
 

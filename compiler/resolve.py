@@ -109,7 +109,7 @@ def build_symbols(
         if prev is not None:
             diags.error(
                 "MM4001",
-                f"duplicate id '{ident}': already defined as a {prev.kind} at"
+                f"duplicate id '{ident}': already defined as {a_or_an(prev.kind)} at"
                 f" {prev.span.file}:{prev.span.line}:{prev.span.column}",
                 span,
                 "every id must be unique across the whole world; rename one of them",

@@ -18,6 +18,7 @@ from jsonschema.exceptions import ValidationError, relevance
 
 from compiler.diagnostics import Diagnostics, did_you_mean
 from compiler.loader import SourceDoc
+from runtime.image.words import with_article
 
 SCHEMA_PACKAGE = "compiler.schemas"
 MAX_PER_DOC = 5
@@ -99,7 +100,7 @@ def _report(doc: SourceDoc, err: ValidationError, diags: Diagnostics) -> None:
         return
     if v == "required":
         missing = [k for k in vv if isinstance(inst, dict) and k not in inst]
-        label = f"a {doc.kind}" if not path else f"'{name}'"
+        label = with_article(str(doc.kind)) if not path else f"'{name}'"
         diags.error(
             "MM2002",
             f"{label} needs '{missing[0] if missing else vv}'",
