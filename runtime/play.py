@@ -1,6 +1,6 @@
 """``meshmush play``: the engine on a console, with exactly the frames the radio would send.
 
-Interactive (no ``--script``): one player (``--player``, default ``player``), a prompt with
+Interactive (no ``--script``): one player (``--player``, default ``Traveller``), a prompt with
 line editing on a terminal, real time for ticks.  Script mode (``--script FILE``, or ``-`` for
 standard input read line by line): lines ``NAME> COMMAND``; ``#`` lines and blank lines are
 comments; ``@wait DURATION`` (``30s``, ``10m``, ``1h30m``) advances the script's clock and runs
@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from runtime.engine import names
 from runtime.engine.engine import Engine, EngineConfig, EngineError
 from runtime.engine.ticks import aligned_start
 from runtime.engine.world_view import WorldView
@@ -46,6 +47,7 @@ from runtime.transport.handler import Outgoing
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 MAX_NAME = 32
+DEFAULT_PLAYER = "Traveller"
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$")
 _NAME = re.compile(r"^[^\s>#@]+$")
 
@@ -105,7 +107,13 @@ def parse_line(text: str, number: int, where: str) -> Step | None:
             f"{where}:{number}: player name {name[:40]!r} must be one word of at most {MAX_NAME} characters"
             " without spaces, '>', '#' or '@'"
         )
+    if names.is_reserved(name):
+        raise ScriptError(f"{where}:{number}: {_reserved(name)}")
     return Say(number, name, command.strip())
+
+
+def _reserved(name: str) -> str:
+    return f"player name {name!r} is reserved (system replies start with it); choose another"
 
 
 def parse_script(lines: Iterable[str], where: str) -> Iterator[Step]:
@@ -223,9 +231,13 @@ def run_play(
     _setup_logging()
     if fmt not in ("text", "jsonl"):
         return _fail(f"unknown --format {fmt!r} (text or jsonl)", EXIT_USAGE)
-    name = (player or "player").strip()
+    if player is not None and not player.strip():
+        return _fail("--player needs a name, e.g. --player Ana", EXIT_USAGE)
+    name = (player or DEFAULT_PLAYER).strip()
     if not _NAME.match(name) or len(name) > MAX_NAME:
         return _fail(f"--player {name!r}: one word of at most {MAX_NAME} characters", EXIT_USAGE)
+    if names.is_reserved(name):
+        return _fail(f"--player: {_reserved(name)}", EXIT_USAGE)
     steps: Iterable[Step] | None = None
     if script is not None and str(script) != "-":
         try:

@@ -29,6 +29,9 @@ LEVELS: Mapping[str, int] = {"player": 0, "moderator": 1, "admin": 2, "sysop": 3
 MIN_PREFIX = 3
 """Shortest abbreviation of a verb that is accepted (when it is unambiguous)."""
 
+OTHER_TOPIC = "other"
+"""The HELP topic of verbs that name none."""
+
 
 class RegistryError(Exception):
     """Two modules claim the same command word, or a verb is malformed."""
@@ -46,6 +49,7 @@ class Verb:
     listed: bool = True  # shown in the HELP command list (directions are summarised instead)
     abbreviate: bool = True  # an unambiguous prefix of ``name`` (≥ MIN_PREFIX letters) works
     shows_room: bool = False  # the verb shows a room itself (LOOK, moves): a login skips its own view
+    topic: str = ""  # the HELP topic listing it: "move", "items", "talk", "money" … ("" → OTHER_TOPIC)
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,11 @@ class Registry:
                     raise RegistryError(f"help topic '{topic}' is defined twice")
                 topics[topic] = text
         self.help_topics: Mapping[str, str] = topics
+        order: dict[str, None] = {}
+        for verb in verbs:
+            order.setdefault(verb.topic or OTHER_TOPIC, None)
+        self.topics: tuple[str, ...] = tuple(order)
+        """HELP topics of the verbs, in the order modules listed them."""
 
     @classmethod
     def collect(cls, modules: Iterable[ModuleType]) -> Registry:
@@ -155,5 +164,7 @@ def _check_verb(verb: Verb) -> None:
     for word in (verb.name, *verb.aliases):
         if not word or word != word.lower() or " " in word:
             raise RegistryError(f"verb word {word!r} must be one lowercase word")
+    if verb.topic and (verb.topic != verb.topic.lower() or not verb.topic.isalpha()):
+        raise RegistryError(f"verb '{verb.name}' has topic {verb.topic!r}: one lowercase word")
     if verb.min_level < 0 or verb.min_level > max(LEVELS.values()):
         raise RegistryError(f"verb '{verb.name}' has min_level {verb.min_level}")

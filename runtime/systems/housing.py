@@ -472,9 +472,9 @@ def do_home(ctx: Context) -> None:
 VERBS: tuple[Verb, ...] = (
     Verb("house", do_house, usage="house [buy NAME|sell|invite NAME|uninvite NAME|lock|unlock|kick NAME]",
          summary="show your houses and guests, or manage them",
-         example="house buy cottage"),
+         example="house buy cottage", topic="housing"),
     Verb("home", do_home, usage="home [NAME|N]", summary="go to your house, or a friend's", example="home",
-         shows_room=True),
+         shows_room=True, topic="housing"),
 )
 
 HOOKS = Hooks(

@@ -23,7 +23,7 @@ class Incoming:
     player: str
     text: str
     now_ms: int
-    name: str | None = None  # a display name to create a new player with (the radio's long name)
+    name: str | None = None  # the radio's long name: a new player's name, and a placeholder's replacement
 
 
 class CommandHandler(Protocol):

@@ -187,10 +187,23 @@ class FakeNode:
         self._threads.append(t)
 
     # ------------------------------------------------------------------ scripting
-    def add_node(self, num: int, long_name: str, short_name: str | None = None) -> str:
-        """A simulated node (announced in the next handshake); returns its id ``!xxxxxxxx``."""
-        self.nodes[num] = (long_name, (short_name or long_name)[:4])
+    def add_node(self, num: int, long_name: str, short_name: str | None = None, *, announce: bool = True) -> str:
+        """A simulated node; returns its id ``!xxxxxxxx``.  Every handshake lists it; with
+        ``announce`` a connected client also hears its NODEINFO now, as when a real node joins
+        the mesh (without it, the client learns the name only at the next handshake or
+        ``announce``: a node whose NODEINFO has not arrived yet)."""
+        with self._cond:
+            self.nodes[num] = (long_name, (short_name or long_name)[:4])
+            connected = self._conn is not None and self._conn.handshaken and not self._conn.closed
+        if announce and connected:
+            self.announce(num)
         return pb.node_id(num)
+
+    def announce(self, num: int) -> None:
+        """Broadcast node ``num``'s NODEINFO (its long and short name), as nodes do now and then."""
+        long_name, short = self.nodes[num]
+        user = pb.user(pb.node_id(num), long_name, short)
+        self.send_payload(num, user, to=pb.BROADCAST, portnum=pb.NODEINFO_APP)
 
     def send_text(self, sender: int, text: str, *, to: int | None = None, packet_id: int | None = None,
                   channel: int = 0) -> int:

@@ -19,6 +19,7 @@ START2 = 0xC3
 MAX_PAYLOAD = 512  # the firmware's limit for one stream frame
 BROADCAST = 0xFFFFFFFF
 TEXT_MESSAGE_APP = 1
+NODEINFO_APP = 4
 
 VARINT, FIXED64, LEN, FIXED32 = 0, 1, 2, 5
 
@@ -259,9 +260,13 @@ def my_info(node_num: int) -> bytes:
     return f_varint(1, node_num) + f_varint(11, 30200)  # my_node_num, min_app_version
 
 
+def user(user_id: str, long_name: str, short_name: str) -> bytes:
+    """A ``User`` (mesh.proto): what a NODEINFO carries."""
+    return f_str(1, user_id) + f_str(2, long_name) + f_str(3, short_name)
+
+
 def node_info(num: int, user_id: str, long_name: str, short_name: str, last_heard: int = 0) -> bytes:
-    user = f_str(1, user_id) + f_str(2, long_name) + f_str(3, short_name)
-    out = f_varint(1, num) + f_bytes(2, user)
+    out = f_varint(1, num) + f_bytes(2, user(user_id, long_name, short_name))
     if last_heard:
         out += f_fixed32(5, last_heard)
     return out
