@@ -501,9 +501,10 @@ class Engine:
             name = names.unique(given, lambda n: (p := state.player_by_name(n)) is not None and p.key != key)
             state.save_player(replace(player, name=name))
             parts.append(txn.commit())
-        except BaseException:
+        except Exception:  # a name is not worth the command: keep the old one
             txn.rollback()
-            raise
+            log.exception("could not rename player %s", key)
+            return
         log.info("player %s is now called %s (was %s): their radio's name arrived", key, name, player.name)
         events.append((now, "rename", key, player.room, {"from": player.name, "to": name}))
 
