@@ -10,6 +10,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
+pytestmark = pytest.mark.slow  # each case starts pytest with two xdist workers
+
 
 def _pytest_output(tmp_path: Path, body: str) -> str:
     (tmp_path / "test_sample.py").write_text(body, encoding="utf-8")
