@@ -335,6 +335,20 @@ class Context(WorldContext):
             self.fail(found.problem or f"You see no '{query}' here.")
         return found.item
 
+    def named_player(self, query: str, *, by_key: bool = False) -> Player:
+        """A player by exact name (online or asleep; with ``by_key`` also by node id), else an
+        online player by unambiguous prefix; fails with a short reply naming the query."""
+        name = query.strip()
+        exact = self.state.player_by_name(name) or (self.state.player(name) if by_key and name else None)
+        if exact is not None:
+            return exact
+        online = [p for p in (self.state.player(k) for k in self.presence.online_keys()) if p is not None]
+        found = match(name, [Candidate(p, p.name, ()) for p in online])
+        if found.item is None:
+            shown = name if len(name) <= 20 else name[:20] + "…"
+            self.fail(found.problem or f"No player is called '{shown}'.")
+        return found.item
+
     def online_player(self, query: str) -> Player:
         """An online player by name (exact, or an unambiguous prefix)."""
         players = [p for p in (self.state.player(k) for k in self.presence.online_keys()) if p is not None]

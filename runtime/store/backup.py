@@ -54,6 +54,7 @@ from runtime.store.db import (
     fsync_dir,
     install_copy,
 )
+from runtime.store.files import copy_private
 from runtime.store.lock import FileLock, InUseError, LockError
 from runtime.store.migrations import MIGRATIONS_TABLE
 from runtime.store.retention import Policy, select_keep
@@ -570,7 +571,7 @@ def _save_current(db_path: Path, store: BackupStore, restoring: str,
         target = store.folder / f"damaged-{stamp}-{n}.duckdb"
     for source, dest in ((db_path, target), (wal, target.with_name(target.name + ".wal"))):
         if source.exists():
-            install_copy_plain(source, dest)
+            copy_private(source, dest)
     return None, target, False
 
 
@@ -582,20 +583,3 @@ def describe_conn_check(conn: duckdb.DuckDBPyConnection) -> None:
     ).fetchone()
     if not found or not found[0]:
         raise BackupError("not a meshmush database")
-
-
-def install_copy_plain(source: Path, dest: Path) -> None:
-    """Copy a file privately (0600), byte for byte."""
-    src = os.open(source, os.O_RDONLY | os.O_CLOEXEC | _NOFOLLOW)
-    try:
-        dst = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | _NOFOLLOW, 0o600)
-        try:
-            while chunk := os.read(src, 1 << 20):
-                view = memoryview(chunk)
-                while view:
-                    view = view[os.write(dst, view):]
-            os.fsync(dst)
-        finally:
-            os.close(dst)
-    finally:
-        os.close(src)

@@ -42,7 +42,7 @@ from typing import Any, Literal
 import duckdb
 
 from runtime.store.events import EventBuffer
-from runtime.store.files import UnsafeFileError, private_umask, refuse_link, tighten
+from runtime.store.files import UnsafeFileError, copy_private, private_umask, refuse_link, tighten
 from runtime.store.lock import FileLock, InUseError, LockError
 from runtime.store.migrations import (
     ALL_SPECS,
@@ -791,24 +791,7 @@ def install_copy(source: Path, target: Path) -> None:
     tmp = target.with_name(f".{target.name}.restoring")
     with contextlib.suppress(FileNotFoundError):
         tmp.unlink()
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0)
-    src = os.open(source, os.O_RDONLY | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0))
-    try:
-        dst = os.open(tmp, flags, 0o600)
-        try:
-            while chunk := os.read(src, 1 << 20):
-                view = memoryview(chunk)
-                while view:
-                    view = view[os.write(dst, view):]
-            os.fsync(dst)
-        finally:
-            os.close(dst)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    finally:
-        os.close(src)
+    copy_private(source, tmp)
     with contextlib.suppress(FileNotFoundError):
         target.with_name(target.name + ".wal").unlink()
     os.replace(tmp, target)

@@ -12,6 +12,7 @@ them, and nobody may make us write through a symbolic link they planted.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import stat
@@ -100,3 +101,29 @@ def write_new_file(path: Path, data: bytes, what: str) -> None:
         umask = os.umask(0)
         os.umask(umask)
         os.fchmod(f.fileno(), 0o666 & ~umask)
+
+
+def copy_private(source: Path, dest: Path) -> None:
+    """Copy ``source`` byte for byte into the new file ``dest`` (0600, never through a symbolic
+    link at either end), flushed to disk.  A failed copy removes what it wrote."""
+    nofollow = getattr(os, "O_NOFOLLOW", 0)
+    src = os.open(source, os.O_RDONLY | os.O_CLOEXEC | nofollow)
+    try:
+        dst = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | nofollow, 0o600)
+        try:
+            while chunk := os.read(src, 1 << 20):
+                view = memoryview(chunk)
+                while view:
+                    view = view[os.write(dst, view):]
+            os.fsync(dst)
+        except BaseException:
+            os.close(dst)
+            dst = -1
+            with contextlib.suppress(OSError):
+                dest.unlink()
+            raise
+        finally:
+            if dst >= 0:
+                os.close(dst)
+    finally:
+        os.close(src)

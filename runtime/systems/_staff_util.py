@@ -7,7 +7,6 @@ import re
 import time
 
 from runtime.engine.context import Context
-from runtime.engine.parser import Candidate, match
 from runtime.engine.state import Player
 
 NODE_ID = re.compile(r"\A![0-9a-f]{8}\Z")
@@ -16,17 +15,9 @@ NODE_ID = re.compile(r"\A![0-9a-f]{8}\Z")
 def find_player(ctx: Context, text: str) -> Player:
     """A player by exact name or key (online or asleep), else an online one by unambiguous
     prefix; fails with a short reply."""
-    name = text.strip()
-    if not name:
+    if not text.strip():
         ctx.fail("Whom? Give a player's name.")
-    found = ctx.state.player_by_name(name) or ctx.state.player(name)
-    if found is not None:
-        return found
-    online = [p for p in (ctx.state.player(k) for k in ctx.presence.online_keys()) if p is not None]
-    hit = match(name, [Candidate(p, p.name, ()) for p in online])
-    if hit.item is None:
-        ctx.fail(hit.problem or f"No player is called '{shown(name)}'.")
-    return hit.item
+    return ctx.named_player(text, by_key=True)
 
 
 def outranks(ctx: Context, target: Player, what: str) -> None:

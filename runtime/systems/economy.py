@@ -27,18 +27,6 @@ def do_balance(ctx: Context) -> None:
     ctx.reply(f"You have {ctx.money(ctx.player.balance)}.")
 
 
-def _recipient(ctx: Context, name: str) -> Player:
-    """A player by exact name (online or not), else an online player by unambiguous prefix."""
-    exact = ctx.state.player_by_name(name)
-    if exact is not None:
-        return exact
-    online = [p for p in (ctx.state.player(k) for k in ctx.presence.online_keys()) if p is not None]
-    found = match(name, [Candidate(p, p.name, ()) for p in online])
-    if found.item is None:
-        ctx.fail(found.problem or f"No player is called '{name}'.")
-    return found.item
-
-
 def do_pay(ctx: Context) -> None:
     usage = f"Pay whom how much? e.g. pay Ana {example(ctx.currency)}"
     parts = ctx.command.args.split(None, 1)
@@ -49,7 +37,7 @@ def do_pay(ctx: Context) -> None:
     if isinstance(ctx.world.parse_money(name, ctx.currency), int) and ctx.state.player_by_name(name) is None:
         ctx.fail(f"Name first, then the amount: pay NAME AMOUNT, e.g. pay Ana {example(ctx.currency)}.")
     amount = ctx.parse_money(amount_text)
-    target = _recipient(ctx, name)
+    target = ctx.named_player(name)
     if target.key == me.key:
         ctx.fail("You can't pay yourself.")
     if amount <= 0:

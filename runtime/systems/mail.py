@@ -15,7 +15,7 @@ from runtime.engine.context import Context
 from runtime.engine.registry import Hooks, Verb
 from runtime.image.words import count
 from runtime.store.tables import Row
-from runtime.systems.messages_text import age, ago, message_body, name_of, preview, recipient
+from runtime.systems.messages_text import age, ago, message_body, name_of, preview
 
 TABLE = "mail"
 DELETE_WORDS = ("delete", "del")
@@ -73,7 +73,7 @@ def send_mail(ctx: Context, name: str, text: str) -> None:
     me = ctx.player
     if not text.strip():
         ctx.fail(f"Mail {name} what? e.g. mail {name} meet me at the well")
-    target = recipient(ctx, name)
+    target = ctx.named_player(name)
     if target.key == me.key:
         ctx.fail("You can't mail yourself.")
     body = message_body(ctx, text, "mail")

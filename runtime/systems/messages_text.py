@@ -14,8 +14,7 @@ from __future__ import annotations
 import unicodedata
 
 from runtime.engine.context import Context
-from runtime.engine.parser import Candidate, clean, match
-from runtime.engine.state import Player
+from runtime.engine.parser import clean
 from runtime.frames import utf8_len
 
 _KEEP_FORMAT = {"\u200c", "\u200d"}  # zero-width non-joiner and joiner
@@ -62,14 +61,3 @@ def name_of(ctx: Context, key: str) -> str:
     return p.name if p is not None else key
 
 
-def recipient(ctx: Context, name: str) -> Player:
-    """A player by exact name (online or asleep), else an online player by unambiguous prefix."""
-    exact = ctx.state.player_by_name(name)
-    if exact is not None:
-        return exact
-    online = [p for p in (ctx.state.player(k) for k in ctx.presence.online_keys()) if p is not None]
-    found = match(name, [Candidate(p, p.name, ()) for p in online])
-    if found.item is None:
-        shown = name if len(name) <= 20 else name[:20] + "…"
-        ctx.fail(found.problem or f"No player is called '{shown}'.")
-    return found.item
