@@ -135,6 +135,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return code
 
 
+def cmd_gateway(args: argparse.Namespace) -> int:
+    from .gateway import run_gateway
+
+    return run_gateway(args)
+
+
 def cmd_fakeradio(args: argparse.Namespace) -> int:
     from .fakeradio.__main__ import main as fakeradio_main
 
@@ -178,9 +184,19 @@ def build_parser() -> argparse.ArgumentParser:
     radio = s.add_mutually_exclusive_group()
     radio.add_argument("--serial", metavar="PORT")
     radio.add_argument("--tcp", metavar="HOST[:PORT]")
+    radio.add_argument("--mqtt", metavar="URL", help="take commands from gateways through this broker")
     s.add_argument("--db", metavar="PATH")
     s.add_argument("--config", metavar="FILE")
     s.set_defaults(func=cmd_serve)
+
+    g = sub.add_parser("gateway", help="bridge one radio to a world's server through an MQTT broker")
+    g_radio = g.add_mutually_exclusive_group()
+    g_radio.add_argument("--serial", metavar="PORT")
+    g_radio.add_argument("--tcp", metavar="HOST[:PORT]")
+    g.add_argument("--mqtt", metavar="URL", help="the broker: mqtt://HOST[:PORT] or mqtts://HOST[:PORT]")
+    g.add_argument("--id", metavar="NAME", help="this gateway's name (default: the host name)")
+    g.add_argument("--config", metavar="FILE")
+    g.set_defaults(func=cmd_gateway)
 
     f = sub.add_parser("fakeradio", help="a fake Meshtastic node to play against without a radio",
                        add_help=False)

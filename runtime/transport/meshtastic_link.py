@@ -65,6 +65,8 @@ class TextIn:
     channel: int
     direct: bool  # addressed to our node (a DM), not a channel broadcast
     name: str | None  # the sender's long name, when the radio knows it
+    snr: float | None = None  # dB, of the last hop as our radio heard it
+    hops: int | None = None  # hops the packet took to reach us (None: the firmware does not say)
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,19 @@ def parse_node_id(node: str) -> int:
     if num in (0, BROADCAST_NUM):
         raise ValueError(f"not a node id: {node!r}")
     return num
+
+
+def _snr(packet: dict[str, Any]) -> float | None:
+    value = packet.get("rxSnr", 0.0)  # protobuf leaves out a zero
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _hops(packet: dict[str, Any]) -> int | None:
+    """``hopStart - hopLimit`` (firmware 2.3 and later set ``hopStart``)."""
+    start, limit = packet.get("hopStart"), packet.get("hopLimit", 0)
+    if not isinstance(start, int) or not isinstance(limit, int) or start <= 0:
+        return None
+    return max(0, start - limit)
 
 
 class MeshtasticLink:
@@ -220,6 +235,8 @@ class MeshtasticLink:
                 channel=int(packet.get("channel", 0) or 0),
                 direct=ours is not None and to_num == ours,
                 name=name,
+                snr=_snr(packet),
+                hops=_hops(packet),
             )
         except (TypeError, ValueError, AttributeError) as exc:
             log.warning("ignored a malformed packet from the radio: %s", exc)

@@ -41,6 +41,7 @@ from runtime.image.model import World
 from runtime.store.db import StoreError
 from runtime.transport.airtime import airtime_s
 from runtime.transport.config import ServeConfig
+from runtime.transport.gateway_stats import GatewayStat
 from runtime.transport.handler import Incoming, Outgoing
 from runtime.transport.inbound import InboundFilter, InboundLimits, Verdict, player_name
 from runtime.transport.outbound import OutQueue
@@ -87,6 +88,10 @@ class Link(Protocol):
         """What was sent, for the last log line."""
         ...
 
+    def gateway_stats(self) -> list[GatewayStat]:
+        """Traffic, airtime and queue depth per radio."""
+        ...
+
 
 class Engine(Protocol):
     def handle_batch(self, commands: Sequence[Incoming]) -> Sequence[Outgoing]: ...
@@ -103,6 +108,7 @@ class Engine(Protocol):
 @dataclass
 class Stats:
     commands: int = 0
+    received: int = 0  # texts the radio delivered (before filtering)
     frames_sent: int = 0
     bytes_sent: int = 0
     send_failures: int = 0
@@ -171,6 +177,10 @@ class Server:
             raise AttributeError("this server has no local outbound queue")
         return self.link.out
 
+    def gateway_stats(self) -> list[GatewayStat]:
+        """Per radio (the local one, or each gateway): traffic, airtime and queue depth."""
+        return self.link.gateway_stats()
+
     def call_soon(self, chore: Callable[[], None]) -> None:
         """Run ``chore`` on the engine thread between two batches (for a link's threads)."""
         self._chores.put(chore)
@@ -189,6 +199,7 @@ class Server:
     def on_text(self, msg: TextCommand) -> None:
         if self._stop.is_set():
             return  # not done: a broker gives it to the next run
+        self.stats.received += 1
         if not self._take_text(msg) and msg.done is not None:
             msg.done()
 
@@ -339,6 +350,7 @@ class RadioLink:
         self._drops_logged = float("-inf")
         self._lock = threading.Lock()  # drop counts: send() may run on a gateway's MQTT thread
         self.airtime_s = 0.0  # estimated time on the air of what was sent (runtime.transport.airtime)
+        self.started: float | None = None
 
     @property
     def receiving(self) -> bool:
@@ -353,6 +365,7 @@ class RadioLink:
         return self.radio.up
 
     def start(self) -> None:
+        self.started = self.clock()
         self._sender = threading.Thread(target=self._send_loop, name="sender", daemon=True)
         self._sender.start()
 
@@ -398,6 +411,12 @@ class RadioLink:
     def summary(self) -> str:
         st = self.stats
         return f"{st.frames_sent} frames sent ({st.bytes_sent} bytes, {st.send_failures} resent)"
+
+    def gateway_stats(self) -> list[GatewayStat]:
+        st, out = self.stats, self.out
+        return [GatewayStat("radio", True, self.radio.up, st.received, 0, st.frames_sent, st.bytes_sent,
+                            self.airtime_s, out.reply_frames, out.notice_lines, out.dropped_frames,
+                            uptime_s=self.clock() - self.started if self.started is not None else 0.0)]
 
     # ------------------------------------------------------------------ the sender thread
     def _send_loop(self) -> None:
