@@ -135,11 +135,15 @@ def _dumps(obj: Mapping[str, Any]) -> bytes:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
 def _load(payload: bytes, limit: int) -> dict[str, Any]:
     if len(payload) > limit:
         raise WireError(f"payload too large ({len(payload)} bytes, at most {limit})")
     try:
-        obj = json.loads(payload.decode("utf-8"))
+        obj = json.loads(payload.decode("utf-8"), parse_constant=_no_constant)
     except UnicodeDecodeError:
         raise WireError("payload is not UTF-8") from None
     except ValueError as exc:
