@@ -23,6 +23,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from runtime.frames import split_frames
 from runtime.transport import gateway_protocol as wire
 from runtime.transport.config import MqttUrl, ServeConfig
 from runtime.transport.gateway_stats import GatewayStat, stats_line
@@ -143,7 +144,7 @@ class Gateway:
         done()  # queued: the broker may forget it
 
     def _dropped(self, to: str, text: str) -> bool:
-        frames = text.count("\n") + 1
+        frames = len(split_frames(text, self.cfg.transport.frame_bytes))
         return self.client.publish(self.topics.dropped(self.id),
                                    wire.encode_dropped(wire.Dropped(self.id, to, text, frames)))
 

@@ -223,6 +223,10 @@ class MqttClient:
                 self._unacked.add(info.mid)
         return True
 
+    def pending_acks(self) -> int:
+        """Received messages not yet acknowledged to the broker (not done, or behind one that is not)."""
+        return len(self._acks)
+
     def unacknowledged(self) -> int:
         with self._cond:
             return len(self._unacked)

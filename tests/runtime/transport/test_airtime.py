@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from runtime.transport.airtime import LONG_FAST, Modem, airtime_s
 
 
@@ -17,7 +19,7 @@ def test_a_200_byte_frame_and_a_short_one() -> None:
 
 def test_more_bytes_never_take_less_air_and_the_payload_is_capped() -> None:
     times = [airtime_s(n) for n in range(0, 400)]
-    assert all(a <= b for a, b in zip(times, times[1:], strict=False))
+    assert all(a <= b for a, b in itertools.pairwise(times))
     assert airtime_s(1000) == airtime_s(232)
 
 
