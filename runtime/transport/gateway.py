@@ -195,6 +195,6 @@ class Gateway:
             now = self.clock()
             if now >= next_stats:
                 next_stats = now + interval
-                self.client.publish(self.topics.stats(self.id), wire.encode_figures(self.figures()))
                 log.info("status: broker %s, %d unacknowledged; %s", "connected" if self.client.connected else "away",
                          self.client.unacknowledged(), stats_line(self.gateway_stats()).removeprefix("gateways: "))
+                self.client.publish(self.topics.stats(self.id), wire.encode_figures(self.figures()))
