@@ -101,6 +101,7 @@ class MqttConfig:
     reconnect_max_s: int = 30
     max_queued: int = 10000
     route_window_s: float = 120.0
+    gather_s: float = 0.3
     stats_interval_s: float = 60.0
 
 
@@ -198,6 +199,7 @@ reconnect_min_s = 1              # backoff between reconnections to the broker â
 reconnect_max_s = 30             # â€¦ doubling up to this
 max_queued = 10000               # messages kept while the broker is unreachable, at most
 route_window_s = 120.0           # serve: hearings this close to a node's latest compete on SNR
+gather_s = 0.3                   # serve: a new text waits this long for other radios' copies (routing sees them all)
 stats_interval_s = 60.0          # gateways report traffic, airtime and queue depth; both log them
 """
 
@@ -317,6 +319,7 @@ def _validate_mqtt(m: MqttConfig, where: str) -> None:
     need(1 <= m.reconnect_min_s <= m.reconnect_max_s, "need 1 <= reconnect_min_s <= reconnect_max_s")
     need(m.max_queued >= 100, "max_queued must be at least 100")
     need(m.route_window_s >= 0, "route_window_s cannot be negative")
+    need(0 <= m.gather_s <= 5, "gather_s must be between 0 and 5")
     need(m.stats_interval_s >= 1, "stats_interval_s must be at least 1")
 
 

@@ -3,7 +3,8 @@
 Inbound, every gateway's ``in`` messages feed the one ``Server.on_text`` (docs/gateways.md):
 the inbound filter there drops a (node, packet id) already seen — a direct message heard by two
 radios runs once — and rate-limits per node across gateways.  Before that, every copy tells the
-``Router`` how that gateway heard the node.  A message is acknowledged to the broker only when
+``Router`` how that gateway heard the node at once, and the text waits ``[mqtt] gather_s`` (in
+arrival order) so that the copies other radios heard arrive before its reply is routed.  A message is acknowledged to the broker only when
 its command has committed (or was refused): until then the broker keeps it, through a broker
 restart or ours.
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -64,6 +66,9 @@ class MqttServerLink:
         self._bad_logged: dict[str, float] = {}
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
+        self._gathering: deque[tuple[float, TextCommand]] = deque()
+        self._gather_cond = threading.Condition()
+        self._gatherer: threading.Thread | None = None
         self.client = MqttClient(cfg.mqtt, url, cfg.mqtt.client_id or "meshmush-serve", self._on_message,
                                  subscriptions=self.topics.server_subscriptions())
         self.client.connect(connect_timeout_s)
@@ -78,6 +83,8 @@ class MqttServerLink:
     def start(self) -> None:
         self._ticker = threading.Thread(target=self._tick, name="gateway-stats", daemon=True)
         self._ticker.start()
+        self._gatherer = threading.Thread(target=self._gather, name="gather", daemon=True)
+        self._gatherer.start()
 
     def send(self, replies: Sequence[Outgoing], requeue: Callable[[str, str], bool] | None) -> None:
         if not replies:
@@ -114,8 +121,11 @@ class MqttServerLink:
 
     def close(self) -> None:
         self._stop.set()
-        if self._ticker is not None:
-            self._ticker.join(2)
+        with self._gather_cond:
+            self._gather_cond.notify_all()
+        for thread in (self._ticker, self._gatherer):
+            if thread is not None:
+                thread.join(2)
         self.client.close(timeout=0.0)
         log.info(stats_line(self.gateway_stats()))
 
@@ -175,7 +185,29 @@ class MqttServerLink:
         self.router.heard(h.node, h.gateway, h.snr, h.hops)
         with self._lock:
             self._count(h.gateway).heard += 1
-        self.server.on_text(TextCommand(h.node, h.packet_id, h.text, h.direct, h.name, done=done))
+        command = TextCommand(h.node, h.packet_id, h.text, h.direct, h.name, done=done)
+        if self.cfg.mqtt.gather_s <= 0:
+            self.server.on_text(command)
+            return
+        with self._gather_cond:
+            self._gathering.append((self.clock() + self.cfg.mqtt.gather_s, command))
+            self._gather_cond.notify_all()
+
+    def _gather(self) -> None:
+        """Hand texts to the server ``gather_s`` after they arrived, in arrival order (a copy of one
+        already handed over is a duplicate there, and is dropped)."""
+        while not self._stop.is_set():
+            with self._gather_cond:
+                if not self._gathering:
+                    self._gather_cond.wait(0.5)
+                    continue
+                due, command = self._gathering[0]
+                wait = due - self.clock()
+                if wait > 0:
+                    self._gather_cond.wait(wait)
+                    continue
+                self._gathering.popleft()
+            self.server.on_text(command)
 
     def _status(self, s: wire.Status) -> None:
         if not self.router.set_status(s.gateway, s.online, s.radio_up):

@@ -151,10 +151,10 @@ def test_the_server_link_dedupes_routes_fails_over_and_acknowledges_after_commit
     runner.start()
     try:
         assert gw.wait(lambda: link.router.online("a") and link.router.online("b"))
-        # the same packet, heard by both radios; a hears it better
+        # the same packet, heard by both radios; a hears it better, b's copy comes first
         engine.go.clear()
-        gw.publish(TOPICS.inbound("a"), _heard("a", ANA_ID, 7, "look", 5.0))
         gw.publish(TOPICS.inbound("b"), _heard("b", ANA_ID, 7, "look", -2.0))
+        gw.publish(TOPICS.inbound("a"), _heard("a", ANA_ID, 7, "look", 5.0))
         time.sleep(0.3)
         assert link.client.pending_acks() >= 1  # not committed: not acknowledged
         engine.go.set()
