@@ -1,6 +1,6 @@
 """Running ``meshmush gateway`` and ``meshmush serve --mqtt`` as real processes for the gateway
 tests: fake nodes in the test process (one per gateway, TCP on 127.0.0.1), a real broker
-(``tests.mqtt_broker``), every gateway and the server a subprocess using the real libraries."""
+(``meshmush.mqtt_broker``), every gateway and the server a subprocess using the real libraries."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from meshmush.fakeradio.node import FakeNode
+from meshmush.mqtt_broker import Broker
 from tests.e2e.harness import CMD, PLAYERS, ROOT, WORLD, config_text
-from tests.mqtt_broker import Broker
 
 KEEPALIVE = 5  # seconds; a vanished gateway's will fires within 1.5 × this
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from meshmush.fakeradio.node import FakeNode
+from meshmush.mqtt_broker import free_port
 from tests.e2e.harness import CMD, ROOT, WORLD
-from tests.mqtt_broker import free_port
 
 pytestmark = pytest.mark.slow
 

@@ -17,9 +17,9 @@ import duckdb
 import pytest
 
 from meshmush.fakeradio.node import FakeNode
+from meshmush.mqtt_broker import Broker
 from tests.e2e.gateways import KEEPALIVE, Proc, fake_node, gateway, server, texts_to, wait_online, wait_texts
 from tests.e2e.harness import PLAYERS, expected_frames, expected_steps
-from tests.mqtt_broker import Broker
 
 pytestmark = pytest.mark.slow
 

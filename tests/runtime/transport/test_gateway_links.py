@@ -18,6 +18,7 @@ import pytest
 from compiler.api import compile_world
 from compiler.diagnostics import Diagnostics
 from meshmush.fakeradio.node import FakeNode, Faults
+from meshmush.mqtt_broker import Broker
 from runtime.engine.engine import Engine, EngineConfig
 from runtime.image.codec import read_header, write_image
 from runtime.store.db import Database
@@ -29,7 +30,6 @@ from runtime.transport.meshtastic_link import LinkSettings, MeshtasticLink, Radi
 from runtime.transport.mqtt_link import MqttClient
 from runtime.transport.mqtt_server import MqttServerLink
 from runtime.transport.server import Link, Server
-from tests.mqtt_broker import Broker
 
 ROOT = Path(__file__).resolve().parents[3]
 WORLD = ROOT / "tests" / "e2e" / "world"

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from meshmush.mqtt_broker import Broker, free_port
 from runtime.transport.config import MqttConfig, parse_mqtt_url
 from runtime.transport.mqtt_link import MqttClient, MqttError, Will
-from tests.mqtt_broker import Broker, free_port
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -1,6 +1,7 @@
-"""A real MQTT broker on 127.0.0.1 for the gateway tests: mosquitto when the machine has it (the
-project's setup installs it: .ci/run), otherwise amqtt from the package index (the ``test``
-extras).  Neither: the tests fail with a message saying how to get one — never a silent skip.
+"""A real MQTT broker on 127.0.0.1 for the gateway tests and benchmarks: mosquitto when the
+machine has it (the project's setup installs it: .ci/run), otherwise amqtt from the package index
+(the ``test`` extras).  Neither: the tests fail with a message saying how to get one — never a
+silent skip.
 
 The broker's configuration, persistence and log live in a temporary directory; ``restart()``
 stops it (SIGTERM: mosquitto saves its sessions and queued messages) and starts it again on the
