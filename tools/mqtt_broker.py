@@ -53,8 +53,11 @@ def free_port() -> int:
 
 
 class Broker:
-    def __init__(self, workdir: Path, kind: str | None = None) -> None:
+    def __init__(self, workdir: Path, kind: str | None = None, *, mosquitto_conf: str = "") -> None:
+        """``mosquitto_conf``: more lines for mosquitto's configuration (after its listener line:
+        TLS files, a password file …)."""
         self.kind = kind or broker_kind()
+        self.extra_conf = mosquitto_conf
         self.dir = workdir
         self.dir.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
@@ -79,14 +82,15 @@ class Broker:
             conf = self.dir / "mosquitto.conf"
             conf.write_text(
                 f"listener {self.port} 127.0.0.1\n"
-                "allow_anonymous true\n"
-                f"user {getpass.getuser()}\n"
+                + ("allow_anonymous true\n" if "allow_anonymous" not in self.extra_conf else "")
+                + f"user {getpass.getuser()}\n"
                 "persistence true\n"
                 f"persistence_location {self.dir}/\n"
                 "persistence_file mosquitto.db\n"
                 "max_queued_messages 100000\n"
                 f"log_dest file {self.log}\n"
-                "log_type error\nlog_type warning\nlog_type notice\nlog_type information\n",
+                "log_type error\nlog_type warning\nlog_type notice\nlog_type information\n"
+                + self.extra_conf,
                 encoding="utf-8",
             )
             exe = find_mosquitto()

@@ -4,6 +4,7 @@ will on a death, clear errors."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from meshmush.mqtt_broker import Broker, free_port
+from meshmush.mqtt_broker import Broker, broker_kind, free_port
 from runtime.transport.config import MqttConfig, parse_mqtt_url
 from runtime.transport.mqtt_link import MqttClient, MqttError, Will
 
@@ -189,3 +190,44 @@ def test_a_tls_handshake_with_a_plain_broker_fails_clearly(broker: Broker) -> No
     c = MqttClient(MqttConfig(protocol=broker.protocol), url, "tls", Inbox())
     with pytest.raises(MqttError, match=f"mqtts://127.0.0.1:{broker.port}"):
         c.connect(5)
+
+
+def _openssl(*args: str, cwd: Path) -> None:
+    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True, timeout=60)
+
+
+@pytest.mark.slow
+def test_tls_and_a_password_from_the_config(tmp_path: Path) -> None:
+    """mosquitto with a TLS listener (a test CA signs its certificate) and a password file."""
+    if broker_kind() != "mosquitto" or shutil.which("openssl") is None or shutil.which("mosquitto_passwd") is None:
+        pytest.skip("needs mosquitto, mosquitto_passwd and openssl")
+    certs = tmp_path / "certs"
+    certs.mkdir()
+    _openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=meshmush test CA",
+             "-keyout", "ca.key", "-out", "ca.pem", cwd=certs)
+    _openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", "broker.key",
+             "-out", "broker.csr", cwd=certs)
+    (certs / "san.ext").write_text("subjectAltName = IP:127.0.0.1\n", encoding="utf-8")
+    _openssl("x509", "-req", "-in", "broker.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+             "-days", "2", "-extfile", "san.ext", "-out", "broker.pem", cwd=certs)
+    subprocess.run(["mosquitto_passwd", "-b", "-c", str(certs / "passwd"), "hill-a", "s3cret"], check=True,
+                   capture_output=True, timeout=30)
+    conf = (f"cafile {certs / 'ca.pem'}\ncertfile {certs / 'broker.pem'}\nkeyfile {certs / 'broker.key'}\n"
+            f"allow_anonymous false\npassword_file {certs / 'passwd'}\n")
+    with Broker(tmp_path / "b", mosquitto_conf=conf) as b:
+        url = parse_mqtt_url(f"mqtts://127.0.0.1:{b.port}")
+        good = MqttConfig(username="hill-a", password="s3cret", ca_file=str(certs / "ca.pem"))
+        inbox = Inbox()
+        c = MqttClient(good, url, "tls-ok", inbox, subscriptions=("t/tls",))
+        c.connect(10)
+        assert c.publish("t/tls", b"over TLS") and c.flush(10) == 0
+        assert inbox.wait(1)
+        c.close()
+        wrong = MqttConfig(username="hill-a", password="guess", ca_file=str(certs / "ca.pem"))
+        with pytest.raises(MqttError, match=f"the broker at mqtts://127.0.0.1:{b.port} refused the connection: "
+                                            "Not authorized"):
+            MqttClient(wrong, url, "tls-wrong", Inbox()).connect(10)
+        with pytest.raises(MqttError, match=r"TLS with the broker at .* failed: CERTIFICATE_VERIFY_FAILED"):
+            MqttClient(MqttConfig(username="hill-a", password="s3cret"), url, "tls-unknown-ca", Inbox()).connect(10)
+        with pytest.raises(MqttError, match="refused the connection: Not authorized"):
+            MqttClient(MqttConfig(ca_file=str(certs / "ca.pem")), url, "anonymous", Inbox()).connect(10)
