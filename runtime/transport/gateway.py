@@ -12,8 +12,8 @@ publishes when the gateway vanishes (a kill, a crash, a cut cable: after 1.5 × 
 the latest).  Online, the gateway says so (retained), and again whenever its radio link goes up
 or down.  Every ``stats_interval_s`` it publishes its figures (``stats``) and logs a status line.
 
-SIGTERM: stop taking texts, send what is queued (up to ``drain_timeout_s``), say "offline",
-disconnect.
+SIGTERM: stop taking texts, say "offline" (the server routes elsewhere from then on), send what
+is queued (up to ``drain_timeout_s``), disconnect.
 """
 
 from __future__ import annotations
@@ -94,16 +94,21 @@ class Gateway:
         self.stop()
 
     def stop(self) -> None:
+        """Say "offline" first (the server routes elsewhere from then on), send what is queued,
+        then disconnect."""
         self._stop.set()
         self.receiving = False
+        if self._ticker is not None:
+            self._ticker.join(2)
+        goodbye = Will(self.topics.status(self.id), self._status_payload(online=False))
+        if self.client.connected:
+            self.client.publish(goodbye.topic, goodbye.payload, retain=True)
         link = self.link
         left = 0
         if link is not None:
             link.receiving = False
             left = link.drain(self.cfg.transport.drain_timeout_s)
-        if self._ticker is not None:
-            self._ticker.join(2)
-        self.client.close(Will(self.topics.status(self.id), self._status_payload(online=False)))
+        self.client.close(goodbye)
         if link is not None:
             link.close()
         log.info("gateway %s stopped: %d texts heard, %s, %d frame(s) unsent", self.id, self.heard,
