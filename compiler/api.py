@@ -16,6 +16,8 @@ from compiler.checks.economy import check_arbitrage
 from compiler.checks.frames import check_frames
 from compiler.checks.games import check_board_places, check_slots_return
 from compiler.checks.graph import check_one_way, check_reachability
+from compiler.checks.teleports import check_teleports
+from compiler.checks.text_bounds import DocPlace, check_text_bounds
 from compiler.diagnostics import Diagnostics, Span
 from compiler.loader import SourceDoc, load_world
 from compiler.resolve import build_symbols
@@ -90,6 +92,10 @@ def _compile_world(root: Path, diags: Diagnostics) -> model.World | None:
         messages=games.build_messages(wdoc),
     )
     _run_checks(world, by_kind, diags)
+    places = {asm.doc_label(d): DocPlace(d.file, d.marks.span(()).line - 1, d.marks.lines)
+              for docs in by_kind.values() for d in docs}
+    check_text_bounds(world, places, diags)
+    check_teleports(world, places, diags)
     return None if diags.has_errors else world
 
 

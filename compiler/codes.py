@@ -154,6 +154,16 @@ CODES: dict[str, CodeInfo] = _table(
         "kind: world   # in two files",
         "Merge them into one.",
     ),
+    CodeInfo(
+        "MM1016",
+        "error",
+        "Too many files",
+        "A world directory may hold at most 20,000 .yaml files; a directory with more (a wrong"
+        " path, a generated folder left behind) is refused as a whole rather than read in part.",
+        "(20,001 .yaml files under the world directory)",
+        "Point meshmush at the world's own directory, or merge small files (a file may hold many"
+        " documents separated by ---).",
+    ),
     # ---- MM2xxx: schema (compiler/schema.py)
     CodeInfo(
         "MM2001",
@@ -316,6 +326,18 @@ CODES: dict[str, CodeInfo] = _table(
         "random(6, 1)",
         "Swap the arguments.",
     ),
+    CodeInfo(
+        "MM3015",
+        "error",
+        "Text that can grow too long",
+        "A text value (a `text` variable or a message) holds at most 1,000 characters. The compiler"
+        " works out the longest text every `set` and `say` can make, over all triggers of the world;"
+        " a variable set from itself (`set player.log = player.log + \"x\"`) grows with every run and"
+        " has no bound at all. At run time a command that would build a longer text fails and"
+        " changes nothing.",
+        "set player.s = player.s + player.s",
+        "Build texts from fixed parts (literals, names, numbers) instead of from their own value.",
+    ),
     # ---- MM4xxx: references and world checks (compiler/resolve.py, compiler/checks/)
     CodeInfo(
         "MM4001",
@@ -459,13 +481,26 @@ CODES: dict[str, CodeInfo] = _table(
         "Use the keys listed in docs/games.md for this game type.",
     ),
     CodeInfo(
-        "MM4017",
+        "MM4019",
         "error",
         "Two boards in one place",
         "READ and POST use the board of the player's room, or the board without a room elsewhere;"
         " two boards in one room (or two without a room) would be ambiguous.",
         "kind: board\nid: town.notices\nroom: town.square\n---\nkind: board\nid: town.ads\nroom: town.square",
         "Give each board its own room, or merge them into one.",
+    ),
+    CodeInfo(
+        "MM4020",
+        "error",
+        "Teleport loop",
+        "Rooms whose `enter` (or `exit`) triggers teleport the player round in a circle. At run time"
+        " the cascade stops after 4 nested events and the player stays in the room it reached; the"
+        " rest of the triggers are skipped. An error when the loop happens every time, a warning when"
+        " a condition may break it. A teleport in a room's own `exit` trigger fires that trigger"
+        " again (the player is still in the room).",
+        "# room a: on enter: teleport b    room b: on enter: teleport a",
+        "Guard a teleport with a condition the loop changes (e.g. a `player.` variable), or remove"
+        " one of the teleports.",
     ),
     # ---- MM5xxx: money and economy
     CodeInfo(

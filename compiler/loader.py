@@ -364,7 +364,15 @@ def load_world(root: Path, diags: Diagnostics) -> list[SourceDoc]:
             "a world is a directory of .yaml files with exactly one 'kind: world' document",
         )
         return []
-    for path in files[:MAX_FILES]:
+    if len(files) > MAX_FILES:
+        diags.error(
+            "MM1016",
+            f"the world directory holds {len(files):,} .yaml files; the limit is {MAX_FILES:,}",
+            Span("."),
+            "is this the world's own directory? Merge small files: one file may hold many documents",
+        )
+        return []
+    for path in files:
         docs.extend(load_file(root, path, diags))
     worlds = [d for d in docs if d.kind == "world"]
     if not worlds and not diags.has_errors:

@@ -27,13 +27,15 @@ import contextlib
 import gc
 import json
 import logging
+import os
 import re
+import stat
 import sys
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import IO, TextIO
 
 from runtime.engine.engine import Engine, EngineConfig, EngineError
 from runtime.engine.ticks import aligned_start
@@ -46,7 +48,12 @@ from runtime.transport.handler import Outgoing
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 MAX_NAME = 32
-_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$")
+MAX_SCRIPT_LINE = 4096
+"""Characters in one script line; a longer one (``--script /dev/zero``) is a usage error, not
+a process that reads until memory runs out."""
+MAX_WAIT_MS = 366 * 24 * 3600 * 1000
+"""Longest ``@wait`` (a year): the script's clock must stay a sane millisecond timestamp."""
+_DURATION = re.compile(r"^(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?(?:([0-9]+)ms)?$")
 _NAME = re.compile(r"^[^\s>#@]+$")
 
 log = logging.getLogger("meshmush.play")
@@ -74,12 +81,15 @@ Step = Say | Wait
 
 
 def parse_duration(text: str) -> int | None:
-    """Milliseconds for ``90s``, ``10m``, ``1h30m``, ``250ms``; None if malformed."""
+    """Milliseconds for ``90s``, ``10m``, ``1h30m``, ``250ms``; None if malformed.  ASCII
+    digits only; a duration over ``MAX_WAIT_MS`` comes back as ``MAX_WAIT_MS + 1``."""
     m = _DURATION.match(text.strip().lower())
     if not m or not any(m.groups()):
         return None
+    if any(g is not None and len(g) > 12 for g in m.groups()):
+        return MAX_WAIT_MS + 1
     h, mi, s, ms = (int(g) if g else 0 for g in m.groups())
-    return ((h * 60 + mi) * 60 + s) * 1000 + ms
+    return min(((h * 60 + mi) * 60 + s) * 1000 + ms, MAX_WAIT_MS + 1)
 
 
 def parse_line(text: str, number: int, where: str) -> Step | None:
@@ -95,6 +105,8 @@ def parse_line(text: str, number: int, where: str) -> Step | None:
         ms = parse_duration(rest)
         if ms is None:
             raise ScriptError(f"{where}:{number}: '@wait' needs a duration like 30s, 10m or 1h30m")
+        if ms > MAX_WAIT_MS:
+            raise ScriptError(f"{where}:{number}: '@wait' is at most 366 days (8784h)")
         return Wait(number, ms, stripped)
     name, sep, command = line.partition(">")
     name = name.strip()
@@ -113,6 +125,34 @@ def parse_script(lines: Iterable[str], where: str) -> Iterator[Step]:
         step = parse_line(text, number, where)
         if step is not None:
             yield step
+
+
+def script_lines(stream: IO[str] | IO[bytes], where: str) -> Iterator[str]:
+    """The stream's lines, read one at a time and at most ``MAX_SCRIPT_LINE`` characters each
+    (a script is never held in memory whole).  A byte stream is decoded line by line, so text
+    that is not UTF-8 is a ScriptError naming its line."""
+    number = 0
+    while True:
+        try:
+            raw = stream.readline(MAX_SCRIPT_LINE * 4 + 1)
+        except UnicodeDecodeError:
+            raise ScriptError(f"{where}: the script is not UTF-8 text") from None
+        if not raw:
+            return
+        number += 1
+        if isinstance(raw, bytes):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                if exc.start >= len(raw) - 3 and not raw.endswith(b"\n"):
+                    line = ""  # cut inside a character: the line is too long anyway
+                else:
+                    raise ScriptError(f"{where}:{number}: not UTF-8 text (byte 0x{raw[exc.start]:02x})") from None
+        else:
+            line = raw
+        if len(line.rstrip("\r\n")) > MAX_SCRIPT_LINE or (not line and raw):
+            raise ScriptError(f"{where}:{number}: line is longer than {MAX_SCRIPT_LINE} characters")
+        yield line
 
 
 class Printer:
@@ -179,9 +219,11 @@ def run_interactive(engine: Engine, name: str, stdin: TextIO, stdout: TextIO, pr
                 if tty:
                     stdout.write("> ")
                     stdout.flush()
-                raw = stdin.readline()
+                raw = stdin.readline(MAX_SCRIPT_LINE + 1)
                 if not raw:
                     break
+                if len(raw) > MAX_SCRIPT_LINE and not raw.endswith("\n"):
+                    raise ScriptError(f"<stdin>: a line is longer than {MAX_SCRIPT_LINE} characters")
                 line = raw.rstrip("\n")
         except EOFError:
             break
@@ -224,6 +266,7 @@ def run_play(
     frame_bytes: int,
     stdin: TextIO,
     stdout: TextIO,
+    sysop: str | None = None,
 ) -> int:
     _setup_logging()
     if fmt not in ("text", "jsonl"):
@@ -231,24 +274,38 @@ def run_play(
     name = (player or "player").strip()
     if not _NAME.match(name) or len(name) > MAX_NAME:
         return _fail(f"--player {name!r}: one word of at most {MAX_NAME} characters", EXIT_USAGE)
+    if sysop is not None and (not _NAME.match(sysop) or len(sysop) > MAX_NAME):
+        return _fail(f"--sysop {sysop!r}: one word of at most {MAX_NAME} characters", EXIT_USAGE)
     steps: Iterable[Step] | None = None
+    stream: IO[bytes] | None = None
     if script is not None and str(script) != "-":
         try:
-            text = script.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            return _fail(f"cannot read script {script}: {getattr(exc, 'strerror', None) or exc}", EXIT_USAGE)
-        try:
-            steps = list(parse_script(text.splitlines(), str(script)))
+            stream = _open_script(script)
         except ScriptError as exc:
             return _fail(str(exc), EXIT_USAGE)
+        except OSError as exc:
+            return _fail(f"cannot read script {script}: {exc.strerror or exc}", EXIT_USAGE)
+        steps = parse_script(script_lines(stream, str(script)), str(script))
+    try:
+        return _run_on_database(world, image_hash, db_path, seed, name, script, steps, fmt, frame_bytes,
+                                stdin, stdout, sysop)
+    finally:
+        if stream is not None:
+            stream.close()
+
+
+def _run_on_database(world: World, image_hash: str, db_path: Path | None, seed: int | None, name: str,
+                     script: Path | None, steps: Iterable[Step] | None, fmt: str, frame_bytes: int,
+                     stdin: TextIO, stdout: TextIO, sysop: str | None) -> int:
     try:
         db = Database.open(db_path)
     except StoreError as exc:
         return _fail(str(exc), EXIT_ERROR)
     try:
         clock = Clock(_now() if script is None else aligned_start(WorldView(world).tick_triggers(), _now()))
-        engine = Engine(world, db, image_hash, config=EngineConfig(frame_bytes=frame_bytes, seed=seed),
-                        now_ms=clock.now)
+        sysops = (sysop,) if sysop else ()  # local only: play has no radio keys
+        engine = Engine(world, db, image_hash,
+                        config=EngineConfig(frame_bytes=frame_bytes, seed=seed, sysops=sysops), now_ms=clock.now)
     except (EngineError, StoreError) as exc:
         db.close()
         return _fail(str(exc), EXIT_ERROR)
@@ -258,7 +315,8 @@ def run_play(
         if script is None:
             run_interactive(engine, name, stdin, stdout, printer)
         else:
-            run_script(engine, steps if steps is not None else parse_script(stdin, "<stdin>"), printer, clock)
+            run_script(engine, steps if steps is not None else parse_script(script_lines(stdin, "<stdin>"), "<stdin>"),
+                       printer, clock)
     except ScriptError as exc:
         return _fail(str(exc), EXIT_USAGE)
     except StoreError as exc:
@@ -272,7 +330,24 @@ def run_play(
             engine.close()
         except StoreError as exc:
             log.error("closing the database: %s", exc)
+    if db.failure is not None:  # a damaged database surfaced at the checkpoint on close
+        return _fail(str(db.failure), EXIT_ERROR)
     return EXIT_OK
+
+
+def _open_script(script: Path) -> IO[bytes]:
+    """A script file, checked whole before anything runs when it is a regular file (so a
+    malformed line 500 changes nothing), streamed once when it is a pipe or a device."""
+    stream = script.open("rb")
+    try:
+        if stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
+            for _ in parse_script(script_lines(stream, str(script)), str(script)):
+                pass
+            stream.seek(0)
+    except BaseException:
+        stream.close()
+        raise
+    return stream
 
 
 def _fail(message: str, code: int) -> int:
@@ -289,6 +364,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--script", metavar="FILE")
     parser.add_argument("--format", choices=("text", "jsonl"), default="text")
     parser.add_argument("--frame-bytes", type=int, default=200, metavar="N")
+    parser.add_argument("--sysop", metavar="NAME")
     args = parser.parse_args(argv)
     if not 40 <= args.frame_bytes <= 10000:
         return _fail("--frame-bytes must be between 40 and 10000", EXIT_USAGE)
@@ -307,6 +383,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         frame_bytes=args.frame_bytes,
         stdin=sys.stdin,
         stdout=sys.stdout,
+        sysop=args.sysop,
     )
 
 

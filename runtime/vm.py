@@ -10,7 +10,8 @@ from typing import Protocol
 
 from runtime.image.bytecode import BytecodeError, Instr, decode
 from runtime.image.model import Code, Scalar
-from runtime.image.opcodes import MAX_MESSAGES, MAX_STEPS
+from runtime.image.money import MAX_AMOUNT, within_ceiling
+from runtime.image.opcodes import MAX_MESSAGES, MAX_STEPS, MAX_TEXT
 
 
 class VmEnv(Protocol):
@@ -29,6 +30,7 @@ class VmEnv(Protocol):
 class Limits:
     max_steps: int = MAX_STEPS
     max_messages: int = MAX_MESSAGES
+    max_text: int = MAX_TEXT  # characters of any text built
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,21 @@ class _Abort(Exception):
     pass
 
 
+def _number(value: int) -> int:
+    """Every number arithmetic produces stays inside the money ceiling (so no sum, balance or
+    stored value can ever overflow the database's 64-bit integers)."""
+    if not within_ceiling(value):
+        raise _Abort(f"number too large: the limit is {MAX_AMOUNT:,}")
+    return value
+
+
+def _text(parts: list[str], limit: int) -> str:
+    """Join ``parts``, refusing (before building it) a text longer than ``limit``."""
+    if sum(map(len, parts)) > limit:
+        raise _Abort(f"text longer than {limit} characters")
+    return "".join(parts)
+
+
 def _div(a: int, b: int) -> int:
     if b == 0:
         raise _Abort("division by zero")
@@ -158,23 +175,20 @@ def run(code: Code, env: VmEnv, limits: Limits = Limits()) -> VmResult:
             elif name == "NOT":
                 stack.append(not stack.pop())
             elif name == "NEG":
-                stack.append(-int(stack.pop()))
+                stack.append(_number(-int(stack.pop())))
             elif name in ("ADD", "SUB", "MUL", "DIV", "CONCAT"):
                 b = stack.pop()
                 a = stack.pop()
                 if name == "CONCAT":
-                    stack.append(str(a) + str(b))
+                    stack.append(_text([str(a), str(b)], limits.max_text))
                 elif name == "ADD":
-                    stack.append(int(a) + int(b))
+                    stack.append(_number(int(a) + int(b)))
                 elif name == "SUB":
-                    stack.append(int(a) - int(b))
+                    stack.append(_number(int(a) - int(b)))
                 elif name == "MUL":
-                    result = int(a) * int(b)
-                    if abs(result) > 10**18:
-                        raise _Abort("number too large")
-                    stack.append(result)
+                    stack.append(_number(int(a) * int(b)))
                 else:
-                    stack.append(_div(int(a), int(b)))
+                    stack.append(_number(_div(int(a), int(b))))
             elif name in ("EQ", "NE", "LT", "LE", "GT", "GE"):
                 b = stack.pop()
                 a = stack.pop()
@@ -227,7 +241,7 @@ def run(code: Code, env: VmEnv, limits: Limits = Limits()) -> VmResult:
                 count = ins.args[0]
                 parts = stack[len(stack) - count :]
                 del stack[len(stack) - count :]
-                stack.append("".join(str(p) for p in parts))
+                stack.append(_text([str(p) for p in parts], limits.max_text))
             elif name in ("SAY", "ANNOUNCE"):
                 messages += 1
                 if messages > limits.max_messages:
@@ -244,6 +258,8 @@ def run(code: Code, env: VmEnv, limits: Limits = Limits()) -> VmResult:
                 amount = int(stack.pop())
                 if amount < 0:
                     raise _Abort(f"{name.lower()} of a negative amount")
+                if amount > MAX_AMOUNT:
+                    raise _Abort(f"{name.lower()} of more than the money ceiling ({MAX_AMOUNT:,})")
                 effects.append(Pay(amount) if name == "PAY" else Charge(amount))
             elif name == "STOP":
                 return VmResult(tuple(effects), True, None, None, steps, _line(code, pc))

@@ -1,4 +1,4 @@
-"""The ``meshmush`` command line: check, build, inspect, play, serve.
+"""The ``meshmush`` command line: check, build, inspect, play, serve, admin.
 
 Exit codes: 0 success (warnings allowed), 1 errors in the world or at run time, 2 usage.
 A person never sees a traceback: expected failures print one clear line.
@@ -17,6 +17,7 @@ from compiler.api import compile_world
 from compiler.diagnostics import Diagnostic, Diagnostics, render_github, render_json, render_text
 from runtime.image import model
 from runtime.image.codec import ImageError, ImageInfo, load_image_file, read_header, write_image
+from runtime.store.files import UnsafeFileError, write_new_file
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -68,10 +69,14 @@ def cmd_build(args: argparse.Namespace) -> int:
     out = Path(args.output)
     tmp = out.with_name(out.name + ".tmp")
     try:
-        tmp.write_bytes(data)
+        write_new_file(tmp, data, "temporary image")
         os.replace(tmp, out)
+    except UnsafeFileError as exc:
+        print(f"meshmush build: {exc}", file=sys.stderr)
+        return EXIT_ERROR
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
+        if not tmp.is_symlink():
+            tmp.unlink(missing_ok=True)
         print(f"meshmush: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_ERROR
     info = read_header(data)
@@ -124,6 +129,7 @@ def cmd_play(args: argparse.Namespace) -> int:
         frame_bytes=args.frame_bytes,
         stdin=sys.stdin,
         stdout=sys.stdout,
+        sysop=args.sysop,
     )
     return code
 
@@ -177,6 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--script", metavar="FILE")
     pl.add_argument("--format", choices=("text", "jsonl"), default="text")
     pl.add_argument("--frame-bytes", type=int, default=200, metavar="N")
+    pl.add_argument("--sysop", metavar="NAME", help="NAME plays as sysop (local play only)")
     pl.set_defaults(func=cmd_play)
 
     s = sub.add_parser("serve", help="run the world on a Meshtastic radio")
@@ -197,6 +204,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--id", metavar="NAME", help="this gateway's name (default: the host name)")
     g.add_argument("--config", metavar="FILE")
     g.set_defaults(func=cmd_gateway)
+    from .admin import add_admin_parser
+
+    add_admin_parser(sub)
 
     f = sub.add_parser("fakeradio", help="a fake Meshtastic node to play against without a radio",
                        add_help=False)

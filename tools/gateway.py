@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import signal
 import socket
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -31,14 +30,14 @@ from runtime.transport.gateway_protocol import Heard
 from runtime.transport.meshtastic_link import MeshtasticLink, RadioError, TextIn
 from runtime.transport.mqtt_link import MqttError
 
+from .serve import _fail as fail
 from .serve import link_settings, log, radio_target, setup_logging
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
 
 def _fail(message: str, code: int) -> int:
-    print(f"meshmush gateway: {message}", file=sys.stderr)
-    return code
+    return fail(message, code, "gateway")
 
 
 def default_id() -> str:
@@ -91,7 +90,7 @@ def run_gateway(args: argparse.Namespace) -> int:
     def make_radio(deliver: Callable[[Heard], None]) -> MeshtasticLink:
         def on_text(msg: TextIn) -> None:
             deliver(Heard(gateway_id, msg.sender, msg.packet_id, msg.text, int(time.time() * 1000), msg.direct,
-                          msg.channel, msg.name, msg.snr, msg.hops))
+                          msg.channel, msg.name, msg.snr, msg.hops, msg.pki_encrypted, msg.public_key, msg.node_key))
 
         link = MeshtasticLink(target, on_text, settings)
         link.connect()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import signal
 import sys
 import time
@@ -26,11 +27,16 @@ from runtime.engine.engine import Engine, EngineConfig, EngineError
 from runtime.image import model
 from runtime.image.codec import ImageError, ImageInfo
 from runtime.play import freeze_startup_objects
+from runtime.store.backup import BackupError, BackupStore, default_folder
 from runtime.store.db import Database, StoreError
+from runtime.store.files import open_private, private_umask
 from runtime.transport.config import ConfigError, ServeConfig, load_config, parse_host_port, parse_mqtt_url
+from runtime.transport.housekeeping import Housekeeper, Retention, standard_tasks
 from runtime.transport.meshtastic_link import LinkSettings, MeshtasticLink, RadioError, RadioTarget, TextIn
 from runtime.transport.mqtt_link import MqttError
 from runtime.transport.server import Link, Server, TextCommand
+
+from .logroute import real_stderr, route_everything
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 log = logging.getLogger("meshmush")
@@ -46,8 +52,13 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "msg": record.getMessage(),
         }
+        metrics = getattr(record, "metrics", None)
+        if isinstance(metrics, dict):
+            entry["metrics"] = metrics
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
+        elif record.exc_text:
+            entry["exc"] = record.exc_text
         return json.dumps(entry, ensure_ascii=False)
 
 
@@ -56,10 +67,12 @@ def setup_logging(cfg: ServeConfig) -> None:
     for h in list(root.handlers):
         root.removeHandler(h)
     handler: logging.Handler
-    if cfg.log.file:
-        handler = logging.FileHandler(cfg.log.file, encoding="utf-8")
+    if cfg.log.file:  # private (0600), appended to, never through a symbolic link
+        private_umask()
+        fd = open_private(Path(cfg.log.file), os.O_WRONLY | os.O_APPEND | os.O_CREAT, "log file")
+        handler = logging.StreamHandler(os.fdopen(fd, "a", encoding="utf-8"))
     else:
-        handler = logging.StreamHandler(sys.stderr)
+        handler = logging.StreamHandler(real_stderr())
     if cfg.log.format == "json":
         handler.setFormatter(JsonFormatter())
     else:
@@ -67,11 +80,18 @@ def setup_logging(cfg: ServeConfig) -> None:
     root.addHandler(handler)
     root.setLevel(cfg.log.level.upper())
     root.propagate = False
-    logging.getLogger("meshtastic").setLevel(logging.CRITICAL)  # its own errors are ours to report
+    route_everything(handler)  # the radio library's records, stray prints, dying threads
 
 
-def _fail(message: str, code: int) -> int:
-    print(f"meshmush serve: {message}", file=sys.stderr)
+def _fail(message: str, code: int, command: str = "serve") -> int:
+    """The one line that says why serve (or ``command``) stops: in the log once it is set up (in
+    its format, so JSON on stderr stays JSON), and on the terminal unless the log already goes there."""
+    routed = real_stderr() is not sys.stderr
+    if routed:
+        log.critical("%s", message)
+    to_stderr = any(getattr(h, "stream", None) is real_stderr() for h in logging.getLogger("meshmush").handlers)
+    if not (routed and to_stderr):
+        print(f"meshmush {command}: {message}", file=real_stderr())
     return code
 
 
@@ -141,11 +161,20 @@ def run_serve(args: argparse.Namespace, load: Callable[[str], tuple[model.World,
         db = Database.open(Path(cfg.database.path))
     except StoreError as exc:
         return _fail(str(exc), EXIT_ERROR)
+    backup_dir = Path(cfg.backup.dir) if cfg.backup.dir else default_folder(Path(cfg.database.path))
+    try:
+        BackupStore(backup_dir).ensure()
+    except BackupError as exc:
+        db.close()
+        return _fail(str(exc), EXIT_ERROR)
     adm = cfg.admission
     engine_cfg = EngineConfig(
         frame_bytes=cfg.transport.frame_bytes,
         page_frames=cfg.transport.page_frames,
         session_timeout_ms=int(cfg.engine.session_timeout_min * 60_000),
+        sysops=cfg.staff.sysop,
+        verify_keys=True,  # on air, staff rights need a PKI DM from the node's known key
+        backup_dir=backup_dir,
         established_after_ms=int(adm.established_after_min * 60_000),
         admission=AdmissionConfig(adm.new_per_minute, adm.new_burst, adm.max_newcomers),
         stray_after_ms=int(adm.forget_strays_after_days * 86_400_000),
@@ -161,7 +190,8 @@ def run_serve(args: argparse.Namespace, load: Callable[[str], tuple[model.World,
 
     def make_radio(deliver: Callable[[TextCommand], None]) -> MeshtasticLink:
         def on_text(msg: TextIn) -> None:
-            deliver(TextCommand(msg.sender, msg.packet_id, msg.text, msg.direct, msg.name))
+            deliver(TextCommand(msg.sender, msg.packet_id, msg.text, msg.direct, msg.name,
+                                msg.pki_encrypted, msg.public_key, msg.node_key))
 
         assert target is not None
         link = MeshtasticLink(target, on_text, settings)
@@ -177,14 +207,20 @@ def run_serve(args: argparse.Namespace, load: Callable[[str], tuple[model.World,
 
         return MqttServerLink(server, cfg, parse_mqtt_url(cfg.mqtt.url), connect_timeout_s=cfg.radio.connect_timeout_s)
 
+    rt = cfg.retention
+    tasks = standard_tasks(engine, BackupStore(backup_dir), tick_s=cfg.engine.tick_s,
+                           retention=Retention(rt.journal_days, rt.events_days, rt.ledger_days),
+                           metrics_s=cfg.metrics.interval_s)
     try:
         if mqtt:
-            server = Server(engine, None, cfg, reload=reload, link_factory=make_gateways)
+            server = Server(engine, None, cfg, reload=reload, housekeeping=Housekeeper(tasks),
+                            link_factory=make_gateways)
         else:
-            server = Server(engine, make_radio, cfg, reload=reload)
+            server = Server(engine, make_radio, cfg, reload=reload, housekeeping=Housekeeper(tasks))
     except (RadioError, MqttError) as exc:
         engine.close()
         return _fail(str(exc), EXIT_ERROR)
+    engine.ops.transport = server.transport_figures
 
     def on_term(signum: int, frame: FrameType | None) -> None:
         log.info("signal %s: stopping", signal.Signals(signum).name)
@@ -203,4 +239,7 @@ def run_serve(args: argparse.Namespace, load: Callable[[str], tuple[model.World,
     started = time.monotonic()
     code = server.run()
     log.info("uptime %.0f s", time.monotonic() - started)
+    if db.failure is not None and code == EXIT_OK:  # surfaced while closing (the checkpoint)
+        log.critical("the database failed: %s", db.failure)
+        code = EXIT_ERROR
     return code

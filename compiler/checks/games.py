@@ -2,7 +2,7 @@
 
 - MM5005 (warning): a slot machine whose payout table returns more than it takes on average
   (expected return above 100 %): players would drain money into the world forever.
-- MM4017 (error): two boards in one room, or two boards without a room: READ and POST in that
+- MM4019 (error): two boards in one room, or two boards without a room: READ and POST in that
   place could not tell which board is meant.
 """
 
@@ -61,7 +61,7 @@ def check_board_places(world: model.World, spans: Mapping[str, Span], diags: Dia
             continue
         where = f"room '{board.room}'" if board.room is not None else "everywhere (no room)"
         diags.error(
-            "MM4017",
+            "MM4019",
             f"board '{board.id}' is in {where} like board '{first}'; READ and POST there could not tell"
             " them apart",
             span,

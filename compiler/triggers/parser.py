@@ -17,7 +17,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from compiler.triggers import ast
 from runtime.image.model import Currency
-from runtime.image.money import MoneyError, example, parse_amount
+from runtime.image.money import MAX_AMOUNT, MoneyError, example, parse_amount
 
 GRAMMAR = resources.files("compiler.triggers").joinpath("grammar.lark")
 _PLAIN_NAME = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z0-9_]+)+$")
@@ -326,9 +326,13 @@ class _ToAst(Transformer[Token, Any]):
 
     def int_lit(self, c: list[Any]) -> ast.Lit:
         tok = c[0]
-        value = int(str(tok))
-        if value > 2**53:
-            self.c.problems.append(Problem(self._tpos(tok), "MM3004", f"number {tok} is too large", "keep numbers below 2^53"))
+        digits = str(tok).lstrip("0") or "0"
+        value = int(digits) if len(digits) <= 16 else MAX_AMOUNT + 1  # never int() 5,000 digits
+        if value > MAX_AMOUNT:
+            shown = str(tok) if len(str(tok)) <= 24 else str(tok)[:20] + "…"
+            self.c.problems.append(Problem(self._tpos(tok), "MM3004", f"number {shown} is too large",
+                                           f"keep numbers at most {MAX_AMOUNT:,} (the money ceiling)"))
+            value = 0
         return ast.Lit(self._tpos(tok), value, "int", str(tok))
 
     def money_lit(self, c: list[Any]) -> ast.Lit:

@@ -47,7 +47,14 @@ A handler is ``def do_pay(ctx: Context) -> None``:
 - moving the player (with exit/enter events and arrival notices): ``ctx.move_to(room_id)``;
   ``ctx.describe_room()`` is what LOOK shows;
 - records: ``ctx.audit(action, target, detail)`` (staff actions, written with the command),
-  ``ctx.log_event(kind, data)`` (analytics, buffered).
+  ``ctx.log_event(kind, data)`` (analytics, buffered);
+- staff: a verb named with a slash must be listed in ``runtime/engine/staff_table.py``, which
+  says what it needs; the engine checks it before the handler runs and audits every use
+  (``runtime/engine/permissions.py``).  ``ctx.ops`` are the operator's services (audit log,
+  statistics, backups, restore, ending sessions: ``runtime/engine/operations.py``),
+  ``ctx.origin`` says whether the command came over the radio and how it was encrypted, and
+  ``ctx.after_commit(fn)`` runs ``fn`` once the command is durable.  ``Refusal(text, audit=…)``
+  keeps its audit rows although the command's changes are rolled back.
 
 Ticks get a ``WorldContext`` (no acting player): the same state, world, outbox and events.
 Owners of triggers are ``Owner("npc", npc.id)``, ``Owner("object", obj.id, instance.iid)``,
@@ -65,7 +72,9 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
+from runtime.engine.operations import LOCAL, AfterCommit, Operations, Origin
 from runtime.engine.parser import Candidate, Command, match
+from runtime.engine.refusal import Refusal
 from runtime.engine.sessions import Session
 from runtime.engine.state import Instance, Player, State
 from runtime.engine.world_view import CURRENCY_META, WorldView
@@ -86,14 +95,6 @@ __all__ = [
     "Refusal",
     "WorldContext",
 ]
-
-
-class Refusal(Exception):
-    """Refuse the command: roll back its transaction and tell the player ``text``."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__(text)
-        self.text = text
 
 
 @dataclass(frozen=True)
@@ -210,6 +211,7 @@ class WorldContext:
         rng: random.Random,
         actions: Actions,
         registry: Registry,
+        ops: Operations,
     ) -> None:
         self.world = world
         self.state = state
@@ -222,6 +224,8 @@ class WorldContext:
         self.depth = 0  # event cascade depth (a teleport firing enter that teleports …)
         self.events: list[tuple[str, str | None, str | None, Mapping[str, Any]]] = []
         self.audit_rows: list[AuditRow] = []
+        self.ops = ops
+        self.after: list[AfterCommit] = []
 
     # ---------------------------------------------------------------- speaking
     def tell(self, key: str, text: str) -> None:
@@ -266,6 +270,10 @@ class WorldContext:
         return self.actions.fire(self, event, owner, room, said)
 
     # ---------------------------------------------------------------- records
+    def after_commit(self, fn: AfterCommit) -> None:
+        """Run ``fn`` once this command (or tick) is durable; dropped if it is refused."""
+        self.after.append(fn)
+
     def log_event(
         self, kind: str, data: Mapping[str, Any], player: str | None = None, room: str | None = None
     ) -> None:
@@ -275,11 +283,13 @@ class WorldContext:
 class Context(WorldContext):
     """One player's command."""
 
-    def __init__(self, *, player_key: str, command: Command, session: Session, **kwargs: Any) -> None:
+    def __init__(self, *, player_key: str, command: Command, session: Session, origin: Origin = LOCAL,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.player_key = player_key
         self.command = command
         self.session = session  # this player's live session (MORE, QUIT)
+        self.origin = origin  # radio or local; encryption and keys (permissions)
 
     @property
     def player(self) -> Player:

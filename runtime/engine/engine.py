@@ -17,15 +17,19 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import ModuleType
 
-from runtime.engine import strays, triggers
+from runtime.engine import permissions, strays, triggers
 from runtime.engine.actions import EngineActions, resolve_room
 from runtime.engine.admission import Admission, AdmissionConfig
 from runtime.engine.context import Context, Outbox, Owner, Refusal, WorldContext
 from runtime.engine.describe import describe_room
+from runtime.engine.engine_ops import EngineOperations
+from runtime.engine.operations import LOCAL, AfterCommit, Origin
 from runtime.engine.parser import MAX_INPUT_BYTES, Command, clean, split
 from runtime.engine.registry import Lookup, Registry
+from runtime.engine.replay import ReplayWindow
 from runtime.engine.replies import DEFAULT_PAGE_FRAMES, paginate
 from runtime.engine.sessions import DEFAULT_TIMEOUT_MS, Session, Sessions
 from runtime.engine.state import HOLDER_ROOM, Player, State
@@ -60,6 +64,9 @@ class EngineConfig:
     page_frames: int = DEFAULT_PAGE_FRAMES  # a longer reply keeps the rest for MORE
     session_timeout_ms: int = DEFAULT_TIMEOUT_MS
     seed: int | None = None  # randomness of triggers and games; None: unpredictable
+    sysops: tuple[str, ...] = ()  # player keys that are sysops by the operator's word
+    verify_keys: bool = False  # radio: staff rights need a PKI DM from the recorded key
+    backup_dir: Path | None = None  # None: NAME.backups beside the database
     established_after_ms: int = 10 * 60_000  # a player this old is no newcomer (see Outgoing.newcomer)
     admission: AdmissionConfig | None = None  # None: everyone is admitted (``meshmush play``)
     stray_after_ms: int = 0  # forget never-established players unseen this long (0: never; ``strays``)
@@ -87,6 +94,7 @@ class _Result:
     record: CommandRecord
     out: Outbox
     events: list[EventRow] = field(default_factory=list)
+    after: list[AfterCommit] = field(default_factory=list)
 
 
 class Engine:
@@ -109,6 +117,8 @@ class Engine:
         self.sessions = Sessions(config.session_timeout_ms)
         self.rng = random.Random(config.seed)
         self.actions = EngineActions()
+        self.replays = ReplayWindow()
+        self.ops = EngineOperations(self, config.backup_dir, config.sysops)
         start = now_ms if now_ms is not None else int(time.time() * 1000)
         self.clock = TickClock(self.world.tick_triggers(), start)
         self.admission = Admission(config.admission, start) if config.admission is not None else None
@@ -118,6 +128,7 @@ class Engine:
             self.tables = db.load(CORE_SPECS)
         except StoreError as exc:
             raise EngineError(str(exc)) from None
+        self.image_hash = image_hash
         self._prepare(image_hash, start)
 
     # ------------------------------------------------------------------ start-up
@@ -166,14 +177,16 @@ class Engine:
             rng=self.rng,
             actions=self.actions,
             registry=self.registry,
+            ops=self.ops,
         )
 
     def _context(self, state: State, key: str, command: Command, session: Session, now_ms: int,
-                 out: Outbox) -> Context:
+                 out: Outbox, origin: Origin = LOCAL) -> Context:
         return Context(
             player_key=key,
             command=command,
             session=session,
+            origin=origin,
             world=self.world,
             state=state,
             now_ms=now_ms,
@@ -182,6 +195,7 @@ class Engine:
             rng=self.rng,
             actions=self.actions,
             registry=self.registry,
+            ops=self.ops,
         )
 
     # ------------------------------------------------------------------ CommandHandler
@@ -195,7 +209,29 @@ class Engine:
     def handle_batch(self, commands: Sequence[Incoming]) -> Sequence[Outgoing]:
         if self.admission is not None:
             commands = [c for c in commands if self._admit(c)]
-        return self._commit([self._run(c) for c in commands])
+        return self._run_batch(list(commands))
+
+    def _run_batch(self, commands: list[Incoming]) -> Sequence[Outgoing]:
+        """Run and persist ``commands`` in one write.  Should that write fail (one command's
+        changes the database refuses), the batch is bisected: each half is run again on the
+        state reloaded from the file and written on its own, down to the single command that
+        fails — only that player hears "could not save"; everyone else's command stands."""
+        saved = self.sessions.snapshot(c.player for c in commands) if len(commands) > 1 else None
+
+        def retry() -> Sequence[Outgoing]:
+            assert saved is not None
+            self.sessions.restore(saved)
+            mid = len(commands) // 2
+            return [*self._run_batch(commands[:mid]), *self._run_batch(commands[mid:])]
+
+        results = []
+        for c in commands:
+            if self.replays.seen(self.tables, c.player, c.packet_id):
+                continue  # a packet already run (a replay, even across a restart): no reply
+            r = self._run(c)
+            r.record = self.replays.record(self.tables, r.record, c.player, c.packet_id, c.now_ms)
+            results.append(r)
+        return self._commit(results, retry=retry if saved is not None else None)
 
     def _admit(self, inc: Incoming) -> bool:
         """Admission control (``runtime.engine.admission``): unknown nodes and newcomers."""
@@ -236,6 +272,7 @@ class Engine:
         if self.config.stray_after_ms > 0 and now_ms >= self._next_stray_check:
             self._next_stray_check = now_ms + STRAY_CHECK_MS
             self._tick_step(now_ms, out, parts, events, self._forget_strays)
+        parts.append(self.replays.prune(self.tables, now_ms))
         replies: list[Outgoing] = []
         changes = merge([p for p in parts if not p.empty]) if any(not p.empty for p in parts) else EMPTY
         if not changes.empty:  # a journal row only when a tick changed something
@@ -248,6 +285,8 @@ class Engine:
         try:
             self.db.flush_events()
         except StoreError as exc:
+            if exc.fatal:
+                raise
             log.error("could not write analytics events: %s", exc)
         return replies
 
@@ -310,7 +349,49 @@ class Engine:
             self.tables = self.db.load(CORE_SPECS)
             raise EngineError(f"could not save the switch to the new image: {exc}") from None
         self.world = view
+        self.image_hash = image_hash
         self.clock = TickClock(view.tick_triggers(), now_ms)
+
+    def reload_state(self, now_ms: int) -> None:
+        """The database file was replaced (a restore): load every table again, check that it
+        is this world's, and keep only the sessions of players the restored state has (their
+        pending MORE text is dropped).  Raises EngineError for another world's database."""
+        try:
+            self.tables = self.db.load(CORE_SPECS)
+        except StoreError as exc:
+            raise EngineError(str(exc)) from None
+        self._prepare(self.image_hash, now_ms)
+        txn = self.tables.begin()
+        try:
+            for key in self.sessions.online_keys():
+                session = self.sessions.get(key)
+                if txn.get("players", (key,)) is None:
+                    self.sessions.end(key)
+                elif session is not None:
+                    session.pending = None
+        finally:
+            txn.rollback()
+
+    def maintain(self, name: str, step: Callable[[WorldContext], None], now_ms: int) -> int:
+        """Housekeeping on the state (e.g. trimming old ledger rows): ``step`` runs in one
+        transaction, written with a journal row ``@NAME``.  Errors propagate (the caller
+        retries); returns how many rows changed."""
+        txn = self.tables.begin()
+        try:
+            step(self._world_context(self._state(txn), now_ms, Outbox()))
+            changes = txn.commit()
+        except BaseException:
+            txn.rollback()
+            raise
+        if changes.empty:
+            return 0
+        record = CommandRecord(self.db.next_journal_seq(), now_ms, "", f"@{name}", True, changes)
+        try:
+            self.db.write([record], self.tables.specs)
+        except StoreError:
+            self.tables = self.db.load(CORE_SPECS)
+            raise
+        return sum(len(v) for v in changes.upserts.values()) + sum(len(v) for v in changes.deletes.values())
 
     # ------------------------------------------------------------------ ticks
     def _tick_targets(self, kind: str, owner_id: str) -> list[tuple[Owner, str | None]]:
@@ -368,30 +449,37 @@ class Engine:
         line = clean(inc.text)
         seq = self.db.next_journal_seq()
         word, args = split(line)
-        row = self._peek_player(key)
-        level = Player.from_row(row).rank if row is not None else 0
-        lookup = self.registry.lookup(word, level) if word else None
-        verb = lookup.verb if lookup is not None else None
-        command = Command(line, word, verb.name if verb is not None else "", args)
+        origin = Origin(self.config.verify_keys, inc.pki, inc.public_key, inc.node_key)
         out = Outbox()
         parts: list[ChangeSet] = []
         events: list[EventRow] = []
         audit: list[AuditRow] = []
+        self.ops.metrics.command(now)
+        if self._before(key, now, Command(line, word, "", args), origin, out, parts, events, audit):
+            record = CommandRecord(seq, now, key, line[:JOURNAL_CHARS], False, merge(parts), tuple(audit))
+            return _Result(key, record, out, events)
+        row, level, grants = self._peek_access(key)
+        lookup = self.registry.resolve(word, level, grants) if word else None
+        verb = lookup.verb if lookup is not None else None
+        command = Command(line, word, verb.name if verb is not None else "", args)
         session = self.sessions.live(key, now)
         if session is None or row is None:
             shows_room = verb is not None and verb.shows_room
-            session = self._login(key, now, out, parts, events, show_room=welcome or not shows_room,
-                                   name=inc.name)
+            session = self._login(key, now, out, parts, events, audit, show_room=welcome or not shows_room,
+                                  name=inc.name)
             if session is None:
-                return _Result(key, CommandRecord(seq, now, key, line[:JOURNAL_CHARS], False, EMPTY), out, events)
+                record = CommandRecord(seq, now, key, line[:JOURNAL_CHARS], False, merge(parts), tuple(audit))
+                return _Result(key, record, out, events)
         session.last_ms = now
         if welcome:
-            return _Result(key, CommandRecord(seq, now, key, "@welcome", True, merge(parts)), out, events)
+            return _Result(key, CommandRecord(seq, now, key, "@welcome", True, merge(parts), tuple(audit)), out,
+                           events)
         cmd_out = Outbox()
         ok = False
+        after: list[AfterCommit] = []
         txn = self.tables.begin()
         try:
-            ctx = self._context(self._state(txn), key, command, session, now, cmd_out)
+            ctx = self._context(self._state(txn), key, command, session, now, cmd_out, origin)
             if command.verb != "more":
                 session.pending = None
             self._dispatch(ctx, lookup)
@@ -400,20 +488,24 @@ class Engine:
             ctx.state.touch(key, now)
             parts.append(txn.commit())
             ok = True
-            audit = ctx.audit_rows
+            audit.extend(ctx.audit_rows)
+            after = ctx.after
             events.extend((now, k, p, r, dict(d)) for k, p, r, d in ctx.events)
         except Refusal as refusal:
             txn.rollback()
+            audit.extend(refusal.audit)
             cmd_out = Outbox()
             cmd_out.add(key, refusal.text)
         except triggers.TriggerFault as fault:
             txn.rollback()
             log.warning("trigger failed at %s: %s (player %s, command %r)", fault.where, fault.problem, key, line)
+            self._error(now, key, "trigger", events)
             cmd_out = Outbox()
             cmd_out.add(key, TRIGGER_FAILED)
         except Exception:
             txn.rollback()
             log.exception("command failed (player %s, command %r)", key, line)
+            self._error(now, key, "internal", events)
             cmd_out = Outbox()
             cmd_out.add(key, INTERNAL_ERROR)
         out.extend(cmd_out)
@@ -421,7 +513,66 @@ class Engine:
             self.sessions.end(key)
         events.append((now, "command", key, None, {"verb": command.verb or word[:20], "ok": ok}))
         record = CommandRecord(seq, now, key, line[:JOURNAL_CHARS], ok, merge(parts), tuple(audit))
-        return _Result(key, record, out, events)
+        return _Result(key, record, out, events, after)
+
+    def _error(self, now: int, key: str, kind: str, events: list[EventRow]) -> None:
+        self.ops.metrics.error(now)
+        events.append((now, "error", key, None, {"kind": kind}))
+
+    def _before(self, key: str, now: int, command: Command, origin: Origin, out: Outbox,
+                parts: list[ChangeSet], events: list[EventRow], audit: list[AuditRow]) -> bool:
+        """Systems' ``before`` hooks, in a transaction of their own that is kept whatever the
+        command does next (a ban's notice, a radio key).  True: the command is dropped (its
+        reply, if any, is in ``out``)."""
+        hooks = [h.before for h in self.registry.hooks if h.before is not None]
+        if not hooks:
+            return False
+        session = self.sessions.get(key) or Session(key, now, now)  # not started: only a view
+        local = Outbox()
+        verdict: str | None = None
+        txn = self.tables.begin()
+        try:
+            ctx = self._context(self._state(txn), key, command, session, now, local, origin)
+            for hook in hooks:
+                try:
+                    verdict = hook(ctx)
+                except Refusal as refusal:
+                    verdict = refusal.text
+                if verdict is not None:
+                    break
+            parts.append(txn.commit())
+            audit.extend(ctx.audit_rows)
+            events.extend((now, k, p, r, dict(d)) for k, p, r, d in ctx.events)
+        except Exception:
+            txn.rollback()
+            log.exception("a before-command check failed (player %s); the command is dropped", key)
+            self._error(now, key, "internal", events)
+            out.add(key, INTERNAL_ERROR)
+            return True
+        out.extend(local)
+        if verdict is None:
+            return False
+        out.add(key, verdict)
+        return True
+
+    def _peek_player(self, key: str) -> Row | None:
+        txn = self.tables.begin()
+        try:
+            return txn.get("players", (key,))
+        finally:
+            txn.rollback()
+
+    def _peek_access(self, key: str) -> tuple[Row | None, int, frozenset[str]]:
+        """The player's row, level and grants (for choosing the verb; rights are checked again
+        inside the command's transaction)."""
+        txn = self.tables.begin()
+        try:
+            row = txn.get("players", (key,))
+            if row is None:
+                return None, 0, frozenset()
+            return row, Player.from_row(row).rank, permissions.grants_of(txn, key)
+        finally:
+            txn.rollback()
 
     def _dispatch(self, ctx: Context, lookup: Lookup | None) -> None:
         cmd = ctx.command
@@ -438,22 +589,16 @@ class Engine:
             shown = cmd.word if len(cmd.word) <= 20 else cmd.word[:20] + "…"
             hint = f" Did you mean {suggestion.upper()}?" if suggestion else " Type HELP for commands."
             ctx.fail(f"Unknown command '{shown}'.{hint}")
+        permissions.check(ctx, verb)  # the staff table, before anything else about the verb
         for hooks in self.registry.hooks:
             if hooks.gate is not None:
                 refusal = hooks.gate(ctx, verb)
                 if refusal:
                     ctx.fail(refusal)
-        verb.handler(ctx)
-
-    def _peek_player(self, key: str) -> Row | None:
-        txn = self.tables.begin()
-        try:
-            return txn.get("players", (key,))
-        finally:
-            txn.rollback()
+        permissions.run(ctx, verb)
 
     def _login(self, key: str, now: int, out: Outbox, parts: list[ChangeSet],
-               events: list[EventRow],
+               events: list[EventRow], audit: list[AuditRow],
                show_room: bool, name: str | None = None) -> Session | None:
         """Start a session: create a new player (start room, starting balance), greet, fire the
         world's ``login`` triggers and systems' ``on_login`` (which may refuse the session with
@@ -483,6 +628,7 @@ class Engine:
             if new:
                 ctx.fire("enter", Owner("room", w.start), room=w.start)
             parts.append(txn.commit())
+            audit.extend(ctx.audit_rows)
             events.extend((now, k, p, r, dict(d)) for k, p, r, d in ctx.events)
             events.append((now, "login", key, player.room, {"new": new}))
         except Refusal as refusal:  # a system refuses the session (a ban)
@@ -515,13 +661,19 @@ class Engine:
         return name
 
     # ------------------------------------------------------------------ durability
-    def _commit(self, results: list[_Result], notify: bool = True) -> Sequence[Outgoing]:
-        """ONE write for the batch; replies only once it is durable."""
+    def _commit(self, results: list[_Result], notify: bool = True,
+                retry: Callable[[], Sequence[Outgoing]] | None = None) -> Sequence[Outgoing]:
+        """ONE write for the batch; replies only once it is durable.  A failed write reloads
+        the state from the file, then ``retry`` (the batch in halves), else tells each player."""
         try:
             self.db.write([r.record for r in results], self.tables.specs)
         except StoreError as exc:
+            if exc.fatal:
+                raise  # a damaged database: stop at once, acknowledge nothing more
             log.error("%s; reloading state from the database", exc)
             self.tables = self.db.load(CORE_SPECS)
+            if retry is not None:
+                return retry()
             if not notify:
                 return []
             told: list[Outgoing] = []
@@ -534,7 +686,21 @@ class Engine:
             for at, kind, player, room, data in r.events:
                 self.db.events.add(at, kind, player, room, data)
             replies.extend(self._deliver(r.out, r.player, r.record.at))
+        replies.extend(self._after([fn for r in results for fn in r.after]))
         return replies
+
+    def _after(self, work: Sequence[AfterCommit]) -> list[Outgoing]:
+        """What commands asked to do once durable (``ctx.after_commit``), in order."""
+        out = Outbox()
+        for fn in work:
+            try:
+                for to, text in fn():
+                    out.add(to, text, personal=True)
+            except StoreError:
+                raise
+            except Exception:
+                log.exception("work after a command failed")
+        return self._deliver(out) if out.notes else []
 
     def _deliver(self, out: Outbox, actor: str = "", now_ms: int = 0) -> list[Outgoing]:
         """One message per recipient: the ``actor``'s lines are the reply to their command

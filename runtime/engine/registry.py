@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import ModuleType
 from typing import TYPE_CHECKING
 
+from runtime.engine.staff_table import BUILDER, GRANTS, STAFF_COMMANDS
 from runtime.image.model import Object, Room
 
 if TYPE_CHECKING:
@@ -25,6 +26,9 @@ VerbHandler = Callable[["Context"], None]
 
 LEVELS: Mapping[str, int] = {"player": 0, "moderator": 1, "admin": 2, "sysop": 3}
 """Staff levels, lowest first; ``players.level`` holds the name."""
+
+TOP_LEVEL = max(LEVELS.values())
+NO_GRANTS: frozenset[str] = frozenset()
 
 MIN_PREFIX = 3
 """Shortest abbreviation of a verb that is accepted (when it is unambiguous)."""
@@ -57,7 +61,11 @@ class Hooks:
     - ``room_notes(ctx, room)``: extra short lines for the room description ("Shop: LIST").
     - ``on_login(ctx)``: runs when a player's session starts (after world login triggers).
     - ``on_tick(wctx)``: runs on every engine tick (restocking, expiry); no acting player.
-    - ``gate(ctx, verb)``: a refusal text before any verb runs (bans, mutes), or None.
+    - ``gate(ctx, verb)``: a refusal text before any verb runs (mutes), or None.
+    - ``before(ctx)``: runs first for every command, before the session starts, in its own
+      transaction that is kept whatever happens next (a ban's notice, a radio key seen);
+      ``ctx.player`` may not exist yet.  Returning text (even "") drops the command with that
+      reply (none for "").
     - ``unmatched(ctx)``: the first word is no verb; return True when handled (dialogue numbers).
     - ``use_object(ctx, instance, obj)``: USE of an object with no ``use`` triggers; return True
       when this system handled it (a vending object opening its shop).
@@ -70,6 +78,7 @@ class Hooks:
     on_login: Callable[[Context], None] | None = None
     on_tick: Callable[[WorldContext], None] | None = None
     gate: Callable[[Context, Verb], str | None] | None = None
+    before: Callable[[Context], str | None] | None = None
     unmatched: Callable[[Context], bool] | None = None
     use_object: Callable[[Context, Instance, Object], bool] | None = None
     help_topics: Mapping[str, str] = field(default_factory=dict)
@@ -87,10 +96,10 @@ class Registry:
     """All verbs and hooks of one engine.  Built once; read-only afterwards."""
 
     def __init__(self, verbs: Sequence[Verb], hooks: Sequence[Hooks]) -> None:
-        self.verbs: tuple[Verb, ...] = tuple(verbs)
+        self.verbs: tuple[Verb, ...] = tuple(_staff_level(v) for v in verbs)
         self.hooks: tuple[Hooks, ...] = tuple(hooks)
         self._words: dict[str, Verb] = {}
-        for verb in verbs:
+        for verb in self.verbs:
             _check_verb(verb)
             for word in (verb.name, *verb.aliases):
                 other = self._words.get(word)
@@ -127,28 +136,68 @@ class Registry:
                 hooks.append(hook)
         return cls(verbs, hooks)
 
-    def lookup(self, word: str, level: int = 0) -> Lookup:
-        """The verb for ``word`` (lowercase): exact name or alias, else an unambiguous prefix."""
+    def lookup(self, word: str, level: int = 0, grants: frozenset[str] = NO_GRANTS) -> Lookup:
+        """The verb for ``word`` (lowercase): exact name or alias, else an unambiguous prefix,
+        among the verbs ``level`` and ``grants`` may use."""
         verb = self._words.get(word)
-        if verb is not None and verb.min_level <= level:
+        if verb is not None and self._usable(verb, level, grants):
             return Lookup(verb)
         if len(word) >= MIN_PREFIX:
             hits = {
                 v.name: v
                 for v in self.verbs
-                if v.abbreviate and v.min_level <= level and v.name.startswith(word)
+                if v.abbreviate and self._usable(v, level, grants) and v.name.startswith(word)
             }
             if len(hits) == 1:
                 return Lookup(next(iter(hits.values())))
-        names = [v.name for v in self.verbs if v.min_level <= level and len(v.name) > 1]
+        names = [v.name for v in self.verbs if self._usable(v, level, grants) and len(v.name) > 1]
         close = difflib.get_close_matches(word, names, n=1, cutoff=0.6) if len(word) > 1 else []
         return Lookup(None, close[0] if close else None)
 
-    def visible(self, level: int) -> list[Verb]:
-        return [v for v in self.verbs if v.min_level <= level]
+    def resolve(self, word: str, level: int = 0, grants: frozenset[str] = NO_GRANTS) -> Lookup:
+        """What the engine dispatches: the verb the player may use, else a staff command the
+        word names (so that the permission check refuses it with its one reply instead of
+        "Unknown command"); the suggestion only ever names a verb the player may use."""
+        mine = self.lookup(word, level, grants)
+        if mine.verb is not None or not word.startswith("/"):
+            return mine
+        anyone = self.lookup(word, TOP_LEVEL, frozenset(GRANTS))
+        return Lookup(anyone.verb, mine.suggestion) if anyone.verb is not None else mine
+
+    def visible(self, level: int, grants: frozenset[str] = NO_GRANTS) -> list[Verb]:
+        return [v for v in self.verbs if self._usable(v, level, grants)]
+
+    @staticmethod
+    def _usable(verb: Verb, level: int, grants: frozenset[str]) -> bool:
+        if verb.min_level > level:
+            return False
+        return STAFF_COMMANDS.get(verb.name) != BUILDER or BUILDER in grants
 
     def by_name(self, name: str) -> Verb | None:
         return self._words.get(name)
+
+
+def _staff_level(verb: Verb) -> Verb:
+    """A staff command takes its level from the staff table (``staff_table.py``)."""
+    need = STAFF_COMMANDS.get(verb.name)
+    if not verb.name.startswith("/"):
+        if need is not None:
+            raise RegistryError(f"staff command '{verb.name}' must be named with its slash")
+        if any(a.startswith("/") for a in verb.aliases):
+            raise RegistryError(f"verb '{verb.name}' has a staff alias; name it in the staff table")
+        return verb
+    if need is None:
+        raise RegistryError(
+            f"staff command '{verb.name}' is not in the staff table (runtime/engine/staff_table.py)"
+        )
+    if any(not a.startswith("/") for a in verb.aliases):
+        raise RegistryError(f"staff command '{verb.name}' has an alias without a slash")
+    level = LEVELS.get(need, 0)
+    if verb.min_level not in (0, level):
+        raise RegistryError(
+            f"staff command '{verb.name}' declares level {verb.min_level}, but the staff table says {need}"
+        )
+    return replace(verb, min_level=level)
 
 
 def _check_verb(verb: Verb) -> None:

@@ -8,7 +8,8 @@ again with their next command.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 
 DEFAULT_TIMEOUT_MS = 30 * 60 * 1000
 
@@ -51,6 +52,22 @@ class Sessions:
         for k in gone:
             del self._live[k]
         return sorted(gone)
+
+    def snapshot(self, keys: Iterable[str]) -> dict[str, Session | None]:
+        """Copies of these players' sessions (None: no session), to ``restore`` if a batch
+        has to be run again."""
+        out: dict[str, Session | None] = {}
+        for k in keys:
+            s = self._live.get(k)
+            out[k] = replace(s) if s is not None else None
+        return out
+
+    def restore(self, saved: Mapping[str, Session | None]) -> None:
+        for k, s in saved.items():
+            if s is None:
+                self._live.pop(k, None)
+            else:
+                self._live[k] = replace(s)
 
     # Presence
     def is_online(self, key: str) -> bool:

@@ -11,9 +11,11 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from runtime.engine.refusal import Refusal
 from runtime.engine.registry import LEVELS
 from runtime.engine.world_view import WorldView
 from runtime.image.model import Scalar
+from runtime.image.money import MAX_AMOUNT
 from runtime.store.tables import Row, Txn
 
 IdSource = Callable[[str, str], int]
@@ -24,6 +26,15 @@ HOLDER_PLAYER = "player"
 HOLDER_NONE = "none"
 TOUCH_MS = 60_000
 """``players.last_seen`` is updated when it is at least this old."""
+
+
+class BalanceCeiling(Refusal):
+    """A balance would pass the money ceiling (``runtime.image.money.MAX_AMOUNT``): the
+    command is refused like any other refusal (rolled back, one line to the player)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"That would put {name}'s money over the limit; nothing changed.")
+        self.name = name
 
 
 class InsufficientFunds(Exception):
@@ -133,11 +144,14 @@ class State:
             self.save_player(_replace(p, last_seen=now_ms))
 
     def adjust_balance(self, key: str, delta: int) -> int:
-        """Add ``delta`` (may be negative) and return the new balance; never below zero."""
+        """Add ``delta`` (may be negative) and return the new balance; never below zero
+        (``InsufficientFunds``), never above the money ceiling (``BalanceCeiling``)."""
         p = self.require_player(key)
         new = p.balance + delta
         if new < 0:
             raise InsufficientFunds(p.balance, -delta)
+        if new > MAX_AMOUNT:
+            raise BalanceCeiling(p.name)
         self.save_player(_replace(p, balance=new))
         return new
 

@@ -8,19 +8,25 @@
 - A VM error (step or message limit, division by zero) raises ``TriggerFault``: the engine
   rolls the command back, tells the player briefly and logs the trigger's document and line.
 - Cascades (a teleport firing ``enter`` that teleports again …) are fenced at ``MAX_DEPTH``
-  nested runs; deeper raises ``TriggerFault`` too.
+  nested runs: the events of a deeper cascade run no triggers (logged once per owner), so a
+  teleport loop the compiler did not catch (MM4020) ends with the player in a real room, and
+  the command — a login included — still succeeds.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 
 from runtime import vm
 from runtime.engine.context import Context, Owner, WorldContext
 from runtime.engine.state import HOLDER_PLAYER, InsufficientFunds
 from runtime.image.model import Code, Scalar
+from runtime.image.opcodes import MAX_CASCADE
 
-MAX_DEPTH = 4
+MAX_DEPTH = MAX_CASCADE
+log = logging.getLogger("meshmush.engine")
+_warned: set[tuple[str, str, str]] = set()
 
 
 class TriggerFault(Exception):
@@ -100,8 +106,17 @@ def said_matches(word: str, said: str | None) -> bool:
 
 
 def fire(ctx: WorldContext, event: str, owner: Owner, room: str | None, said: str | None = None) -> bool:
-    """Run ``owner``'s ``event`` triggers in order; True (and no more triggers) once one stops."""
-    for trig in ctx.world.triggers(owner.kind, owner.id, event):
+    """Run ``owner``'s ``event`` triggers in order; True (and no more triggers) once one stops.
+    Past ``MAX_DEPTH`` nested events none run (see the module docstring)."""
+    found = ctx.world.triggers(owner.kind, owner.id, event)
+    if found and ctx.depth >= MAX_DEPTH:
+        key = (owner.kind, owner.id, event)
+        if key not in _warned and len(_warned) < 10_000:
+            _warned.add(key)
+            log.warning("%s %s: %s triggers skipped: events nested more than %d deep (a teleport loop?)",
+                        owner.kind, owner.id, event, MAX_DEPTH)
+        return False
+    for trig in found:
         if event == "say" and trig.match and not said_matches(trig.match, said):
             continue
         if run(ctx, trig.code, owner, room):

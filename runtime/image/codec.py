@@ -24,10 +24,13 @@ import dataclasses
 import gc
 import hashlib
 import json
+import os
+import stat
 import struct
 import types
 import typing
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from runtime.image import model
@@ -36,6 +39,13 @@ from runtime.image.versions import FORMAT_VERSION, SUPPORTED_VERSIONS
 MAGIC = b"\x89MMI\r\n\x1a\n"
 _HEADER = struct.Struct(">8sHHI32s")
 HEADER_SIZE = _HEADER.size
+MAX_IMAGE_BYTES = 256 * 1024 * 1024
+"""Largest image read (10,000 rooms make about 2.4 MB): a bigger file, a device such as
+/dev/zero or a FIFO is refused before anything is read into memory."""
+MAX_INT = 2**63 - 1
+"""Largest magnitude of any integer in an image (DuckDB's BIGINT); JSON numbers are refused
+before Python converts their digits (a 5,000-digit integer would raise ValueError)."""
+_INT_DIGITS = len(str(MAX_INT))
 
 
 class ImageError(Exception):
@@ -220,7 +230,24 @@ def _dec_bool(v: Any) -> bool:
 def _dec_int(v: Any) -> int:
     if not isinstance(v, int) or isinstance(v, bool):
         raise ImageError("expected an integer")
+    if not -MAX_INT <= v <= MAX_INT:
+        raise ImageError("an integer is out of range")
     return v
+
+
+def _json_int(text: str) -> int:
+    if len(text.lstrip("-")) > _INT_DIGITS:
+        raise ImageError(f"image is malformed: a number of {len(text)} digits")
+    return int(text)
+
+
+def _json_refuse(text: str) -> Any:
+    raise ImageError(f"image is malformed: unexpected number {text[:20]!r}")
+
+
+def _json(raw: bytes) -> Any:
+    return json.loads(raw.decode("utf-8"), parse_int=_json_int, parse_float=_json_refuse,
+                      parse_constant=_json_refuse)
 
 
 def _is_scalar_union(tp: Any) -> bool:
@@ -277,6 +304,8 @@ def read_header(data: bytes) -> ImageInfo:
                 " upgrade meshmush or rebuild the world with this version"
             )
         raise ImageError(f"image format {version} is no longer supported; rebuild the world")
+    if length > MAX_IMAGE_BYTES:
+        raise ImageError(f"image header claims {length:,} payload bytes; an image is at most {MAX_IMAGE_BYTES:,}")
     payload = data[HEADER_SIZE:]
     if len(payload) != length:
         raise ImageError(
@@ -319,9 +348,9 @@ def read_image(data: bytes) -> tuple[model.World, ImageInfo]:
 
 def _decode(strings_raw: bytes, code: bytes, body_raw: bytes) -> model.World:
     try:
-        table = json.loads(strings_raw.decode("utf-8"))
-        body = json.loads(body_raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        table = _json(strings_raw)
+        body = _json(body_raw)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError, ValueError) as exc:
         raise ImageError(f"image is malformed: {exc}") from None
     if not isinstance(table, list) or not all(isinstance(s, str) for s in table):
         raise ImageError("image is malformed: the string table is not a list of strings")
@@ -338,19 +367,40 @@ def _decode(strings_raw: bytes, code: bytes, body_raw: bytes) -> model.World:
     return world_
 
 
-def load_image_file(path: str | Any) -> tuple[model.World, ImageInfo]:
-    """Read, verify and decode an image file, bytecode included."""
-    from pathlib import Path
-
-    p = Path(path)
+def read_image_bytes(p: Path) -> bytes:
+    """The bytes of the image file ``p``: a regular file of at most ``MAX_IMAGE_BYTES``
+    (checked on the open file, so it cannot be swapped in between), read in one go."""
     try:
-        data = p.read_bytes()
+        fd = os.open(p, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
     except FileNotFoundError:
         raise ImageError(f"{p}: no such image file") from None
-    except IsADirectoryError:
-        raise ImageError(f"{p} is a directory, not an image") from None
     except OSError as exc:
         raise ImageError(f"{p}: cannot read image: {exc.strerror}") from None
+    st = os.fstat(fd)
+    problem = None
+    if stat.S_ISDIR(st.st_mode):
+        problem = f"{p} is a directory, not an image"
+    elif not stat.S_ISREG(st.st_mode):
+        problem = f"{p} is not a regular file (a device or a pipe), so not an image"
+    elif st.st_size > MAX_IMAGE_BYTES:
+        problem = f"{p} is {st.st_size:,} bytes; an image is at most {MAX_IMAGE_BYTES:,}"
+    if problem is not None:
+        os.close(fd)
+        raise ImageError(problem)
+    with os.fdopen(fd, "rb") as f:
+        try:
+            data = f.read(MAX_IMAGE_BYTES + 1)
+        except OSError as exc:
+            raise ImageError(f"{p}: cannot read image: {exc.strerror}") from None
+    if len(data) > MAX_IMAGE_BYTES:
+        raise ImageError(f"{p} grew while it was read; an image is at most {MAX_IMAGE_BYTES:,} bytes")
+    return data
+
+
+def load_image_file(path: str | Any) -> tuple[model.World, ImageInfo]:
+    """Read, verify and decode an image file, bytecode included."""
+    p = Path(path)
+    data = read_image_bytes(p)
     world, info = read_image(data)
     from runtime.image.verify import verify_world
 

@@ -12,11 +12,31 @@ import re
 
 from runtime.image.model import Currency
 
-_DECIMAL = re.compile(r"^(\d+)(?:\.(\d+))?$")
-_TIER_PART = re.compile(r"(\d+)([a-z]+)")
+# ASCII digits only: Python's \d (and str.isdigit) also accept "١" or "²", which a player
+# could use to write an amount that looks different from what is paid.
+_DECIMAL = re.compile(r"^([0-9]{1,30})(?:\.([0-9]{1,30}))?$")
+_TIER_PART = re.compile(r"([0-9]{1,30})([a-z]+)")
 
 MAX_AMOUNT = 10**15
-"""Largest amount accepted anywhere (keeps sums well inside DuckDB BIGINT)."""
+"""THE money ceiling: the largest amount (minor units) accepted anywhere — players' input,
+amounts in world files, every number trigger arithmetic produces (``runtime.vm``), ``pay`` and
+``charge``, and every balance (``State.adjust_balance``).  Sums of a few amounts under it stay
+far inside DuckDB's BIGINT (about 9.2 * 10^18), so no write can fail on a number."""
+
+
+def within_ceiling(value: int) -> bool:
+    """True when ``value`` (any sign) is inside the money ceiling."""
+    return -MAX_AMOUNT <= value <= MAX_AMOUNT
+
+
+def parse_count(text: str, limit: int = MAX_AMOUNT) -> int | None:
+    """A whole number a person typed: ASCII digits only (no sign, no "١", no "²"), at most
+    ``limit``; None otherwise.  For menu choices, indexes, counts."""
+    s = text.strip()
+    if not s or len(s) > 30 or not s.isascii() or not s.isdigit():
+        return None
+    value = int(s)
+    return value if value <= limit else None
 
 
 class MoneyError(ValueError):
@@ -71,7 +91,7 @@ def parse_amount(text: str, currency: Currency) -> int:
         if pos != len(s) or not s:
             raise MoneyError(f"'{text}' is not an amount; write it like {example(currency)}")
     if value > MAX_AMOUNT:
-        raise MoneyError(f"'{text}' is too large")
+        raise MoneyError(f"'{text}' is too large; the most is {format_amount(MAX_AMOUNT, currency)}")
     return int(value)
 
 

@@ -16,6 +16,12 @@ MAX_STEPS = 1000
 """Compile-time bound on instructions executed by one trigger (jumps are forward-only)."""
 MAX_MESSAGES = 8
 """Compile-time bound on say/announce executed by one trigger."""
+MAX_TEXT = 1000
+"""Longest text (characters) a trigger may build or store.  The compiler proves a bound where
+it can (MM3015); the VM refuses to build a longer text (the command fails, state unchanged)."""
+MAX_CASCADE = 4
+"""Nested trigger runs (a teleport firing ``enter`` that teleports again …).  The compiler
+reports teleport cycles (MM4020); at run time the triggers of a deeper event are skipped."""
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -41,6 +42,7 @@ from typing import Any, Literal
 import duckdb
 
 from runtime.store.events import EventBuffer
+from runtime.store.files import UnsafeFileError, private_umask, refuse_link, tighten
 from runtime.store.lock import FileLock, InUseError, LockError
 from runtime.store.migrations import (
     ALL_SPECS,
@@ -60,8 +62,17 @@ log = logging.getLogger("meshmush.store")
 TEMP_NAME = "state.duckdb"
 
 
+RECOVER = "stop meshmush and restore a backup: meshmush admin restore ID (meshmush admin backups lists them)"
+"""How to recover from a damaged database, said with every such error."""
+
+
 class StoreError(Exception):
-    """A storage problem, in words a person can act on."""
+    """A storage problem, in words a person can act on.  ``fatal``: the database is damaged
+    or DuckDB has given up on it; nothing more may be written or acknowledged."""
+
+    def __init__(self, message: str, *, fatal: bool = False) -> None:
+        super().__init__(message)
+        self.fatal = fatal
 
 
 @dataclass(frozen=True)
@@ -70,6 +81,7 @@ class AuditRow:
     action: str
     target: str
     detail: str
+    result: str = "ok"  # 'ok' | 'refused' (the command said no) | 'denied' (not allowed to use it)
 
 
 @dataclass(frozen=True)
@@ -114,7 +126,7 @@ def _translate(exc: BaseException, path: Path | None, doing: str = "") -> StoreE
     if "not a valid duckdb database" in low:
         return StoreError(f"{path} is not a meshmush database (it is not a DuckDB file)")
     if "corrupt" in low or "checksum" in low:
-        return StoreError(f"{where} is damaged ({_first_line(exc)}); restore it from a backup")
+        return StoreError(f"{where} is damaged ({_first_line(exc)}); {RECOVER}", fatal=True)
     if "newer version" in low or "version number" in low or "storage version" in low:
         return StoreError(
             f"{where} was written by a newer DuckDB than this meshmush uses "
@@ -127,7 +139,11 @@ def _translate(exc: BaseException, path: Path | None, doing: str = "") -> StoreE
     if "permission denied" in low or "read-only file system" in low:
         return StoreError(f"permission denied: cannot open or write {where}")
     if "invalidated" in low or isinstance(exc, duckdb.FatalException):
-        return StoreError(f"{where} stopped after a fatal error ({_first_line(exc)}); restart meshmush")
+        return StoreError(
+            f"{where} stopped after a fatal error ({_first_line(exc)}); restart meshmush,"
+            f" and if it will not start, {RECOVER}",
+            fatal=True,
+        )
     if "is a directory" in low:
         return StoreError(f"{path} is a directory, not a database file")
     return StoreError(f"{prefix}error in {where}: {_first_line(exc)}")
@@ -158,13 +174,15 @@ class Database:
         self._checked: set[TableSpec] = set()
         self._appenders: dict[tuple[str, str], duckdb.Appender] = {}
         self._statements: dict[tuple[str, str], tuple[str, tuple[int, ...]]] = {}
+        self.failure: StoreError | None = None  # the first fatal error: nothing may be written after it
 
     # ------------------------------------------------------------------ opening
     @classmethod
-    def open(cls, path: Path | None, *, read_only: bool = False) -> Database:
+    def open(cls, path: Path | None, *, read_only: bool = False, lock: FileLock | None = None) -> Database:
         """Open (creating if needed) the database at ``path``; ``None`` makes a temporary one,
-        deleted on close.  Takes the lock, applies missing migrations (read-only: requires
-        them all), and refuses a file from a newer meshmush."""
+        deleted on close.  Takes the lock (or adopts ``lock``, already held by the caller for
+        this file, e.g. ``meshmush admin restore``; released on close or failure), applies missing migrations (read-only:
+        requires them all), and refuses a file from a newer meshmush."""
         tmpdir: Path | None = None
         if path is None:
             if read_only:
@@ -173,15 +191,19 @@ class Database:
             db_path = tmpdir / TEMP_NAME
         else:
             db_path = Path(path)
+            _refuse_links(db_path)
             if db_path.is_dir():
                 raise StoreError(f"{db_path} is a directory, not a database file")
             if not db_path.parent.is_dir():
                 raise StoreError(f"cannot create database {db_path}: folder {db_path.parent} does not exist")
             if read_only and not db_path.exists():
                 raise StoreError(f"database {db_path} does not exist")
-        lock: FileLock | None = None
+        if not read_only:
+            _make_private(db_path)
+        held = lock
+        lock = None
         try:
-            lock = _take_lock(db_path, read_only)
+            lock = held if held is not None else _take_lock(db_path, read_only)
             try:
                 conn = duckdb.connect(str(db_path), read_only=read_only)
             except duckdb.Error as exc:
@@ -271,7 +293,7 @@ class Database:
                 tables.load(spec.name, self._conn.execute(f"SELECT {cols} FROM {spec.name}").fetchall())
                 present[spec.name] = set(tables.keys(spec.name))
         except duckdb.Error as exc:
-            raise _translate(exc, self.path, "cannot load the state") from None
+            raise self._error(exc, "cannot load the state") from None
         self._present.update(present)
         self._loaded.update({s.name: s for s in specs})
         return tables
@@ -300,14 +322,20 @@ class Database:
 
     def query(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
         """A read-only query (one SELECT) for tests, tools and analytics."""
+        return self.query_columns(sql, params)[1]
+
+    def query_columns(self, sql: str, params: Iterable[Any] = ()) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """``query`` with the result's column names."""
         self._live()
         try:
             statements = self._conn.extract_statements(sql)
             if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
-                raise StoreError("query() runs exactly one SELECT statement")
-            return [tuple(r) for r in self._conn.execute(sql, list(params)).fetchall()]
+                raise StoreError("only one SELECT statement can be run here (the query is read-only)")
+            cursor = self._conn.execute(sql, list(params))
+            names = [str(d[0]) for d in cursor.description or ()]
+            return names, [tuple(r) for r in cursor.fetchall()]
         except duckdb.Error as exc:
-            raise _translate(exc, self.path, "query failed") from None
+            raise self._error(exc, "query failed") from None
 
     def next_id(self, table: str, column: str) -> int:
         """A fresh id: one more than the largest in the file or handed out since opening."""
@@ -321,7 +349,7 @@ class Database:
             try:
                 row = self._conn.execute(f"SELECT coalesce(max({column}), 0) FROM {table}").fetchone()
             except duckdb.Error as exc:
-                raise _translate(exc, self.path, "cannot read ids") from None
+                raise self._error(exc, "cannot read ids") from None
             last = int(row[0]) if row else 0
         self._ids[key] = last + 1
         return last + 1
@@ -346,7 +374,7 @@ class Database:
         merged = _merge(batch, known)
         ops = self._plan(merged, known)
         audit = [
-            (self.next_id(AUDIT.name, "seq"), r.at, a.actor, a.action, a.target, a.detail)
+            (self.next_id(AUDIT.name, "seq"), r.at, a.actor, a.action, a.target, a.detail, a.result)
             for r in batch
             for a in r.audit
         ]
@@ -456,7 +484,7 @@ class Database:
         except BaseException as exc:
             self._abort()
             if isinstance(exc, (duckdb.Error, OSError)):
-                raise _translate(exc, self.path, doing) from None
+                raise self._error(exc, doing) from None
             raise
 
     def _abort(self) -> None:
@@ -496,7 +524,7 @@ class Database:
         try:
             return self.events.flush(self._conn)
         except duckdb.Error as exc:
-            raise _translate(exc, self.path, "could not write analytics events") from None
+            raise self._error(exc, "could not write analytics events") from None
 
     def checkpoint(self) -> None:
         """Fold the write-ahead log into the database file."""
@@ -506,19 +534,116 @@ class Database:
         try:
             self._conn.execute("CHECKPOINT")
         except duckdb.Error as exc:
-            raise _translate(exc, self.path, "checkpoint failed") from None
+            raise self._error(exc, "checkpoint failed") from None
 
-    # ------------------------------------------------------------------ closing
-    def close(self) -> None:
-        """Flush events, checkpoint, close, release the lock.  Idempotent; never raises for
-        a storage problem (it is logged: committed commands are already durable)."""
-        if self._closed:
-            return
+    # ------------------------------------------------------------------ backups and upkeep
+    def copy_to(self, target: Path) -> CopyInfo:
+        """A consistent copy of the whole database into the new file ``target`` (which must not
+        exist): ``ATTACH`` + ``COPY FROM DATABASE`` + ``DETACH`` on this connection, between
+        two writes, so it holds exactly the committed state.  Buffered events are flushed
+        first.  Returns what the copy holds (``CopyInfo``).  Used by
+        ``runtime.store.backup``, which owns names and permissions."""
+        self._live()
+        if target.exists() or target.is_symlink():
+            raise StoreError(f"cannot copy the database to {target}: it already exists")
+        if not self.read_only:
+            self.flush_events()
+        try:
+            return copy_database(self._conn, target)
+        except duckdb.Error as exc:
+            raise _translate(exc, self.path, f"could not copy to {target}") from None
+
+    def replace_file(self, source: Path) -> None:
+        """Put a copy of the database file ``source`` in place of this one (a restore) and
+        reopen it, keeping the lock: flush, checkpoint, close, copy to a temporary file beside
+        this one, drop the old write-ahead log (it belongs to the old file), rename over, open,
+        apply missing migrations.  Everything loaded must be loaded again (``load``)."""
+        self._writable()
+        if self._tmpdir is None and not self.path.parent.is_dir():
+            raise StoreError(f"cannot restore: folder {self.path.parent} is gone")
         for step in (self.flush_events, self.checkpoint):
             try:
                 step()
             except StoreError as exc:
-                log.error("closing %s: %s", self.path, exc)
+                log.error("before restoring %s: %s", self.path, exc)
+        self._appenders.clear()
+        try:
+            self._conn.close()
+        except duckdb.Error as exc:
+            log.error("closing %s before a restore: %s", self.path, exc)
+        try:
+            install_copy(source, self.path)
+        except OSError as exc:  # the old file is untouched: carry on with it
+            self._reconnect()
+            raise StoreError(
+                f"could not put the backup in place ({exc.strerror or exc}); {self.path} is unchanged"
+            ) from None
+        self._reconnect()
+        self._ids.clear()
+        self._present.clear()
+        self._loaded.clear()
+        self._checked.clear()
+        self._statements.clear()
+        try:
+            self._prepare_schema()
+        except duckdb.Error as exc:
+            raise _translate(exc, self.path, "cannot prepare the restored database") from None
+
+    def _reconnect(self) -> None:
+        try:
+            self._conn = duckdb.connect(str(self.path))
+        except duckdb.Error as exc:
+            self._closed = True
+            if self._lock is not None:
+                self._lock.release()
+            raise _translate(exc, self.path, "cannot reopen") from None
+        self.events = EventBuffer(self._conn)
+
+    def delete_older(self, table: str, before_ms: int) -> int:
+        """Delete rows of an append-only log (``journal``, ``events``) older than ``before_ms``,
+        keeping the newest row of a table with a sequence (its number is where the next one
+        starts).  Returns how many rows went."""
+        if table not in ("journal", "events"):
+            raise ValueError(f"{table} is not an append-only log that may be trimmed")
+        self._writable()
+        keep = " AND seq < (SELECT max(seq) FROM journal)" if table == "journal" else ""
+        counted: list[int] = []
+
+        def work() -> None:
+            row = self._conn.execute(
+                f"SELECT count(*) FROM {table} WHERE at_ms < ?{keep}", [before_ms]
+            ).fetchone()
+            counted.append(int(row[0]) if row else 0)
+            if counted[0]:
+                self._conn.execute(f"DELETE FROM {table} WHERE at_ms < ?{keep}", [before_ms])
+
+        self._in_transaction(work, f"could not trim {table}")
+        return counted[0]
+
+    def size_bytes(self) -> int:
+        """The database file and its write-ahead log, in bytes."""
+        total = 0
+        for path in (self.path, self.path.with_name(self.path.name + ".wal")):
+            with contextlib.suppress(OSError):
+                total += path.stat().st_size
+        return total
+
+    # ------------------------------------------------------------------ closing
+    def close(self) -> None:
+        """Flush events, checkpoint, close, release the lock.  Idempotent; never raises for
+        a storage problem (it is logged: committed commands are already durable).  A damaged
+        database is not checkpointed; ``failure`` then says what went wrong, and callers exit
+        non-zero with it."""
+        if self._closed:
+            return
+        for step in (self.flush_events, self.checkpoint):
+            if self.failure is not None:
+                break
+            try:
+                step()
+            except StoreError as exc:
+                if not exc.fatal:
+                    log.error("closing %s: %s", self.path, exc)
         self._discard()
 
     def _discard(self) -> None:
@@ -542,9 +667,18 @@ class Database:
     ) -> None:
         self.close()
 
+    def _error(self, exc: BaseException, doing: str) -> StoreError:
+        """``exc`` in words; a fatal one is remembered, and refuses every later write."""
+        err = _translate(exc, self.path, doing)
+        if err.fatal and self.failure is None:
+            self.failure = err
+        return err
+
     def _live(self) -> None:
         if self._closed:
             raise StoreError(f"database {self.path} is closed")
+        if self.failure is not None:
+            raise StoreError(str(self.failure), fatal=True)
 
     def _writable(self) -> None:
         self._live()
@@ -566,6 +700,133 @@ _TYPE_ALIASES = {
 def _duck_type(name: str) -> str:
     upper = name.upper()
     return _TYPE_ALIASES.get(upper, upper)
+
+
+def wal_path(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".wal")
+
+
+def _refuse_links(db_path: Path) -> None:
+    """DuckDB would write through a symbolic link planted at the database or its log."""
+    try:
+        refuse_link(db_path, "database")
+        refuse_link(wal_path(db_path), "write-ahead log")
+    except UnsafeFileError as exc:
+        raise StoreError(str(exc)) from None
+
+
+def _make_private(db_path: Path) -> None:
+    """Before a writer opens: every file from now on 0600 (DuckDB creates the log itself), the
+    files an older meshmush left 0644 tightened, and the folder checked for writing — an
+    existing database in a read-only folder would otherwise start and then fail every write."""
+    private_umask()
+    try:
+        tighten(db_path)
+        tighten(wal_path(db_path))
+    except OSError as exc:
+        raise StoreError(f"cannot make database {db_path} private: {exc.strerror or exc}") from None
+    folder = db_path.parent
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise StoreError(
+            f"cannot write in folder {folder} ({exc.strerror or exc}): the database needs to write"
+            f" {wal_path(db_path).name} there; give meshmush a writable folder"
+        ) from None
+    if db_path.exists() and not os.access(db_path, os.W_OK):
+        raise StoreError(f"permission denied: cannot write database {db_path}")
+
+
+@dataclass(frozen=True)
+class CopyInfo:
+    """What a fresh copy holds: rows per table, the schema version, its ``meta``."""
+
+    counts: dict[str, int]
+    schema: int
+    meta: dict[str, str]
+
+
+def copy_database(conn: duckdb.DuckDBPyConnection, target: Path) -> CopyInfo:
+    """``ATTACH`` the new file ``target``, ``COPY FROM DATABASE`` the connection's database into
+    it, read the copy's row counts, schema version and ``meta``, ``DETACH``: a consistent online
+    copy, measured at 30-90 ms for a small world.  A failed copy leaves no file."""
+    quoted = str(target).replace("'", "''")  # ATTACH takes no parameters; the path is ours
+    name = "meshmush_copy"
+    try:
+        source = conn.execute("SELECT current_database()").fetchone()
+        assert source is not None
+        conn.execute(f"ATTACH '{quoted}' AS {name} (READ_WRITE)")  # also from a read-only connection
+        try:
+            catalog = str(source[0]).replace('"', '""')
+            conn.execute(f'COPY FROM DATABASE "{catalog}" TO {name}')
+            tables = conn.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = ? ORDER BY table_name", [name]
+            ).fetchall()
+            counts: dict[str, int] = {}
+            for (table,) in tables:
+                quoted_table = str(table).replace('"', '""')
+                row = conn.execute(f'SELECT count(*) FROM {name}."{quoted_table}"').fetchone()
+                counts[str(table)] = int(row[0]) if row else 0
+            schema, meta = 0, {}
+            if MIGRATIONS_TABLE in counts:
+                found = conn.execute(f"SELECT coalesce(max(number), 0) FROM {name}.{MIGRATIONS_TABLE}").fetchone()
+                schema = int(found[0]) if found else 0
+            if "meta" in counts:
+                meta = {str(k): str(v) for k, v in conn.execute(f"SELECT key, value FROM {name}.meta").fetchall()}
+        finally:
+            conn.execute(f"DETACH {name}")
+        return CopyInfo(counts, schema, meta)
+    except BaseException:
+        for leftover in (target, target.with_name(target.name + ".wal")):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+        raise
+
+
+def install_copy(source: Path, target: Path) -> None:
+    """Copy the database file ``source`` over ``target`` safely: a private temporary file in
+    the same folder, flushed to disk, the old write-ahead log removed, then one rename (and
+    the folder flushed), so a crash leaves either the old file or the new one."""
+    tmp = target.with_name(f".{target.name}.restoring")
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0)
+    src = os.open(source, os.O_RDONLY | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0))
+    try:
+        dst = os.open(tmp, flags, 0o600)
+        try:
+            while chunk := os.read(src, 1 << 20):
+                view = memoryview(chunk)
+                while view:
+                    view = view[os.write(dst, view):]
+            os.fsync(dst)
+        finally:
+            os.close(dst)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    finally:
+        os.close(src)
+    with contextlib.suppress(FileNotFoundError):
+        target.with_name(target.name + ".wal").unlink()
+    os.replace(tmp, target)
+    fsync_dir(target.parent)
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (best effort where folders cannot be opened)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _take_lock(db_path: Path, read_only: bool) -> FileLock | None:

@@ -15,6 +15,8 @@ import os
 from pathlib import Path
 from types import TracebackType
 
+from runtime.store.files import UnsafeFileError, open_private
+
 
 class LockError(Exception):
     """The lock file cannot be made or locked; the message says why."""
@@ -42,7 +44,9 @@ class FileLock:
         if self._fd is not None:
             raise RuntimeError(f"{self.path} is already locked by this object")
         try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            fd = open_private(self.path, os.O_RDWR | os.O_CREAT, "lock file")
+        except UnsafeFileError as exc:
+            raise LockError(str(exc)) from None
         except OSError as exc:
             raise LockError(f"cannot create the lock file {self.path}: {exc.strerror}") from None
         try:

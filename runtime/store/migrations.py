@@ -78,6 +78,32 @@ MIGRATIONS: tuple[Migration, ...] = (
             " detail TEXT)",
         ),
     ),
+    # 5 is the inbound packet table (another branch); numbers are reconciled when merged.
+    Migration(
+        5,
+        "inbound_packets",
+        (
+            # (radio node, packet id) of recent commands, written with each command: a replayed
+            # packet is refused even after a restart (runtime/engine/replay.py)
+            "CREATE TABLE inbound_packets (node TEXT, packet_id BIGINT, at_ms BIGINT, PRIMARY KEY (node, packet_id))",
+        ),
+    ),
+    Migration(
+        6,
+        "staff_ops",
+        (
+            # result: 'ok' | 'refused' (the command said no) | 'denied' (the staff table said no);
+            # rows written before this migration read as NULL, i.e. 'ok'
+            "ALTER TABLE audit ADD COLUMN result TEXT",
+            "CREATE TABLE mutes (player TEXT PRIMARY KEY, until_ms BIGINT, staff TEXT, reason TEXT, at_ms BIGINT)",
+            "CREATE TABLE bans (node TEXT PRIMARY KEY, until_ms BIGINT, staff TEXT, reason TEXT, at_ms BIGINT,"
+            " notified BOOLEAN)",
+            "CREATE TABLE staff_grants (player TEXT, grant_name TEXT, staff TEXT, at_ms BIGINT,"
+            " PRIMARY KEY (player, grant_name))",
+            "CREATE TABLE node_keys (node TEXT PRIMARY KEY, public_key TEXT, first_ms BIGINT, pending_key TEXT,"
+            " changed_ms BIGINT)",
+        ),
+    ),
     Migration(
         7,
         "games_messages",
@@ -101,6 +127,16 @@ def _spec(name: str, key: tuple[str, ...], cols: str, indexes: tuple[str, ...] =
     pairs = [c.split() for c in cols.split(",")]
     return TableSpec(name, key, tuple((p[0], p[1]) for p in pairs), indexes)
 
+
+# Migration 6 (staff_ops); until_ms NULL = until lifted; node_keys.pending_key: a key that differs
+# from the one first recorded, waiting for a sysop's /trust (runtime/systems/staff.py).
+STAFF_SPECS: tuple[TableSpec, ...] = (
+    _spec("mutes", ("player",), "player TEXT, until_ms BIGINT, staff TEXT, reason TEXT, at_ms BIGINT"),
+    _spec("bans", ("node",), "node TEXT, until_ms BIGINT, staff TEXT, reason TEXT, at_ms BIGINT, notified BOOLEAN"),
+    _spec("staff_grants", ("player", "grant_name"), "player TEXT, grant_name TEXT, staff TEXT, at_ms BIGINT",
+          ("player",)),
+    _spec("node_keys", ("node",), "node TEXT, public_key TEXT, first_ms BIGINT, pending_key TEXT, changed_ms BIGINT"),
+)
 
 # holder_kind: 'room' | 'player' | 'none'.  vars.value: a JSON-encoded scalar.
 # ledger payer/payee: a player key or a source/sink such as 'shop:town.store', 'trigger:town.mayor'.
@@ -133,12 +169,14 @@ CORE_SPECS: tuple[TableSpec, ...] = (
     _spec("posts", ("id",), "id BIGINT, at_ms BIGINT, board TEXT, author TEXT, body TEXT", ("board",)),
     _spec("game_saves", ("player", "game"), "player TEXT, game TEXT, seed BIGINT, state TEXT, updated_at BIGINT"),
     _spec("game_wins", ("player", "game", "seed"), "player TEXT, game TEXT, seed BIGINT, at_ms BIGINT, reward BIGINT"),
+    _spec("inbound_packets", ("node", "packet_id"), "node TEXT, packet_id BIGINT, at_ms BIGINT"),
+    *STAFF_SPECS,
 )
 """Every stateful table: the engine keeps these in memory."""
 
 JOURNAL = _spec("journal", ("seq",), "seq BIGINT, at_ms BIGINT, player TEXT, command TEXT, ok BOOLEAN")
 AUDIT = _spec(
-    "audit", ("seq",), "seq BIGINT, at_ms BIGINT, actor TEXT, action TEXT, target TEXT, detail TEXT"
+    "audit", ("seq",), "seq BIGINT, at_ms BIGINT, actor TEXT, action TEXT, target TEXT, detail TEXT, result TEXT"
 )
 EVENTS = _spec("events", (), "at_ms BIGINT, kind TEXT, player TEXT, room TEXT, data TEXT")
 

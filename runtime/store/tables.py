@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterator, KeysView, Mapping, Sequence
+from collections.abc import Iterator, KeysView, Mapping, Sequence, ValuesView
 from dataclasses import dataclass
 from typing import Any
 
@@ -183,6 +183,10 @@ class Tables:
     def keys(self, table: str) -> KeysView[Key]:
         """The committed keys of ``table`` (a live view)."""
         return self._table(table).rows.keys()
+
+    def rows(self, table: str) -> ValuesView[Row]:
+        """The committed rows of ``table``, unordered (a live view: do not hold it across writes)."""
+        return self._table(table).rows.values()
 
     def begin(self) -> Txn:
         if self._open is not None:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from runtime.systems import boards, dialogue, economy, housing, mail, shops
+from runtime.systems import boards, dialogue, economy, housing, mail, moderation, operator, shops, staff
 from runtime.systems.games import verbs as games
 
-SYSTEM_MODULES: tuple[ModuleType, ...] = (housing, dialogue, economy, shops, games, mail, boards)
+SYSTEM_MODULES: tuple[ModuleType, ...] = (
+    housing, dialogue, economy, shops, games, mail, boards, moderation, staff, operator,
+)

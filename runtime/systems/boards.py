@@ -1,7 +1,7 @@
 """Bulletin boards (``kind: board``): ``read``, ``read N``, ``post TEXT``, and ``/remove N``.
 
 The board a player reaches is the one in their room, or else the board without a room (the
-compiler allows at most one of each per place, MM4017).  Posts live in table ``posts``
+compiler allows at most one of each per place, MM4019).  Posts live in table ``posts``
 ``(id, at_ms, board, author, body)``; a post's number is its id, which never changes, so a
 moderator's ``/remove 12`` removes exactly the post players saw as #12.  A board keeps its
 newest ``keep`` posts: a new post beyond that drops the oldest.  LOOK in a board's room ends

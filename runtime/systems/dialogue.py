@@ -26,6 +26,7 @@ from runtime.engine.parser import Candidate, match
 from runtime.engine.registry import Hooks, Verb
 from runtime.engine.replies import join_list
 from runtime.image.model import DialogueNode, DialogueOption, Npc
+from runtime.image.money import parse_count
 
 START = "start"
 
@@ -128,8 +129,8 @@ def do_talk(ctx: Context) -> None:
     if len(words) > 1 and words[0].lower() in ("to", "with"):
         words = words[1:]  # TALK TO MAYOR
     number: int | None = None
-    if len(words) > 1 and words[-1].isdigit():
-        number = int(words[-1])
+    if len(words) > 1 and parse_count(words[-1]) is not None:
+        number = parse_count(words[-1])
         words = words[:-1]
     if not words:
         who = f" Here: {join_list([n.name for n in here])}." if here else " No one is here to talk to."
@@ -163,12 +164,13 @@ def do_talk(ctx: Context) -> None:
 def unmatched(ctx: Context) -> bool:
     """A bare number answers the conversation in progress."""
     word = ctx.command.word
-    if not word.isdigit():
+    number = parse_count(word)
+    if number is None:
         return False
     talking = _partner(ctx)
     if talking is not None:
         npc, node = talking
-        choose(ctx, npc, node, int(word))
+        choose(ctx, npc, node, number)
         return True
     gone = _left_behind(ctx)
     if gone is not None:

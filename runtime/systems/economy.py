@@ -179,10 +179,10 @@ VERBS: tuple[Verb, ...] = (
     Verb("give", do_give, usage="give THING to NAME", summary="hand a thing to someone here",
          example="give lantern to Ana"),
     Verb("/ledger", do_ledger, usage="/ledger [NAME]", summary="the newest money transfers",
-         example="/ledger Ana", min_level=LEVELS["moderator"]),
+         example="/ledger Ana", min_level=LEVELS["admin"]),
     Verb("/convert_currency", do_convert_currency, usage="/convert_currency MODE [--dry-run]",
          summary="switch the money between decimal and multitier",
-         example="/convert_currency multitier --dry-run", min_level=LEVELS["admin"]),
+         example="/convert_currency multitier --dry-run", min_level=LEVELS["admin"], abbreviate=False),
 )
 
 HOOKS = Hooks(help_topics={"money": MONEY_HELP})

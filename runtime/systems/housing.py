@@ -36,6 +36,7 @@ from runtime.engine.replies import join_list
 from runtime.engine.state import HOLDER_PLAYER, Player, State
 from runtime.engine.world_view import WorldView
 from runtime.image.model import Exit, HouseTemplate, Housing, Room
+from runtime.image.money import parse_count
 from runtime.store.tables import Row
 
 PREFIX = "house"
@@ -89,7 +90,7 @@ def offices(view: WorldView, room_id: str) -> list[Housing]:
 def split_room_id(room_id: str) -> tuple[str, str] | None:
     """``house.3.main`` → ``("house.3", "main")``; None for any other id."""
     parts = room_id.split(".")
-    if len(parts) != 3 or parts[0] != PREFIX or not parts[1].isdigit():
+    if len(parts) != 3 or parts[0] != PREFIX or parse_count(parts[1]) is None:
         return None
     return f"{parts[0]}.{parts[1]}", parts[2]
 
@@ -445,12 +446,13 @@ def do_home(ctx: Context) -> None:
     st = ctx.state
     arg = ctx.command.args.strip()
     me = ctx.player
-    if not arg or arg.isdigit():
+    chosen = parse_count(arg) if arg else 1
+    if chosen is not None:
         mine = houses_of(st, me.key)
         if not mine:
             hint = " HOME NAME visits a friend's house." if invitations(st, me.key) else ""
             ctx.fail(f"You own no house. {_where_sold(ctx)}{hint}")
-        index = int(arg) if arg else 1
+        index = chosen
         if not 1 <= index <= len(mine):
             ctx.fail(f"You own {len(mine)} house{'s' if len(mine) != 1 else ''}: HOME 1 to HOME {len(mine)}.")
         target = mine[index - 1]

@@ -8,6 +8,7 @@ the documented example and is checked by a test.
 from __future__ import annotations
 
 import difflib
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -82,6 +83,28 @@ class LogConfig:
 
 
 @dataclass(frozen=True)
+class StaffConfig:
+    sysop: tuple[str, ...] = ()  # node ids ("!a1b2c3d4") that are sysops (they still need PKI DMs)
+
+
+@dataclass(frozen=True)
+class BackupConfig:
+    dir: str = ""  # "" keeps backups in NAME.backups beside the database
+
+
+@dataclass(frozen=True)
+class RetentionConfig:
+    journal_days: float = 30.0  # 0 keeps rows forever
+    events_days: float = 90.0
+    ledger_days: float = 365.0
+
+
+@dataclass(frozen=True)
+class MetricsConfig:
+    interval_s: float = 60.0  # the metrics log line (and analytics event)
+
+
+@dataclass(frozen=True)
 class MqttConfig:
     """Gateways over MQTT (``meshmush gateway`` and ``meshmush serve --mqtt``; docs/gateways.md)."""
 
@@ -114,6 +137,10 @@ class ServeConfig:
     admission: AdmissionSection = field(default_factory=AdmissionSection)
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
     log: LogConfig = field(default_factory=LogConfig)
+    staff: StaffConfig = field(default_factory=StaffConfig)
+    backup: BackupConfig = field(default_factory=BackupConfig)
+    retention: RetentionConfig = field(default_factory=RetentionConfig)
+    metrics: MetricsConfig = field(default_factory=MetricsConfig)
     mqtt: MqttConfig = field(default_factory=MqttConfig)
     warnings: tuple[str, ...] = ()
 
@@ -126,6 +153,10 @@ SECTIONS: dict[str, type[Any]] = {
     "admission": AdmissionSection,
     "database": DatabaseConfig,
     "log": LogConfig,
+    "staff": StaffConfig,
+    "backup": BackupConfig,
+    "retention": RetentionConfig,
+    "metrics": MetricsConfig,
     "mqtt": MqttConfig,
 }
 
@@ -179,6 +210,21 @@ path = "meshmush.duckdb"
 level = "info"                   # debug | info | warning | error
 format = "text"                  # text | json (one JSON object per line)
 file = ""                        # "" logs to stderr
+
+[staff]
+sysop = []                       # node ids of the first sysops, e.g. ["!a1b2c3d4"]; staff commands
+                                 # count only in PKI-encrypted DMs from the node's known key
+
+[backup]
+dir = ""                         # "" keeps them in NAME.backups beside the database NAME.duckdb
+
+[retention]                      # rows older than this go (hourly); 0 keeps them forever
+journal_days = 30.0
+events_days = 90.0
+ledger_days = 365.0
+
+[metrics]
+interval_s = 60.0                # one metrics log line (and analytics event) this often
 
 [mqtt]
 # Several radios, one world (docs/gateways.md): each radio host runs `meshmush gateway`, the world
@@ -242,6 +288,10 @@ def _section(cls: type[Any], name: str, values: Mapping[str, Any], where: str) -
         expected = type(getattr(defaults, key))
         if expected is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
+        if expected is tuple:
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(f"{where}: [{name}] {key} must be a list of strings, not {value!r}")
+            value = tuple(value)
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
             raise ConfigError(
                 f"{where}: [{name}] {key} must be {_kind(expected)}, not {_kind(type(value))} ({value!r})"
@@ -287,6 +337,14 @@ def _validate(cfg: ServeConfig, where: str) -> ServeConfig:
     need(lg.level.lower() in LEVELS, f"[log] level must be one of {', '.join(LEVELS)}, not '{lg.level}'")
     need(lg.format in ("text", "json"), f"[log] format must be text or json, not '{lg.format}'")
     need(bool(cfg.database.path.strip()), "[database] path cannot be empty")
+    cfg = replace(cfg, staff=replace(cfg.staff, sysop=tuple(n.strip().lower() for n in cfg.staff.sysop)))
+    for node in cfg.staff.sysop:
+        need(bool(_NODE_ID.match(node)), f"[staff] sysop: '{node}' is not a node id like !a1b2c3d4")
+    ret = cfg.retention
+    for key, days in (("journal_days", ret.journal_days), ("events_days", ret.events_days),
+                      ("ledger_days", ret.ledger_days)):
+        need(days >= 0, f"[retention] {key} cannot be negative (0 keeps rows forever)")
+    need(cfg.metrics.interval_s >= 1, "[metrics] interval_s must be at least 1")
     _validate_mqtt(cfg.mqtt, where)
     warnings: list[str] = []
     if t.pacing_s < 2.0:
@@ -294,6 +352,7 @@ def _validate(cfg: ServeConfig, where: str) -> ServeConfig:
     return replace(cfg, warnings=tuple(warnings))
 
 
+_NODE_ID = re.compile(r"\A![0-9a-f]{8}\Z")
 def _validate_mqtt(m: MqttConfig, where: str) -> None:
     def need(ok: bool, what: str) -> None:
         if not ok:
@@ -399,4 +458,5 @@ def _did_you_mean(word: str, choices: Mapping[str, Any]) -> str:
 
 
 def _kind(t: type[Any]) -> str:
-    return {bool: "true or false", int: "a whole number", float: "a number", str: "a string"}.get(t, t.__name__)
+    return {bool: "true or false", int: "a whole number", float: "a number", str: "a string",
+            tuple: "a list", list: "a list"}.get(t, t.__name__)

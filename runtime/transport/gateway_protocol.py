@@ -89,6 +89,9 @@ class Heard:
     name: str | None = None  # the sender's long name, as this radio knows it
     snr: float | None = None  # dB, as this radio received it
     hops: int | None = None  # hops the packet took to reach this radio (0: heard directly)
+    pki: bool = False  # the radio's firmware decrypted it with the sender's public key
+    public_key: str = ""  # that key (base64), with pki
+    node_key: str = ""  # the sender's key in this radio's node list (base64)
 
 
 @dataclass(frozen=True)
@@ -224,6 +227,12 @@ def encode_heard(h: Heard) -> bytes:
         obj["snr"] = round(h.snr, 2)
     if h.hops is not None:
         obj["hops"] = h.hops
+    if h.pki:
+        obj["pki"] = True
+    if h.public_key:
+        obj["public_key"] = h.public_key
+    if h.node_key:
+        obj["node_key"] = h.node_key
     return _dumps(obj)
 
 
@@ -245,7 +254,20 @@ def decode_heard(payload: bytes, gateway: str) -> Heard:
         name=name,
         snr=None if snr is None else _float(obj, "snr", -100.0, 100.0),
         hops=None if hops is None else _int(obj, "hops", 0, 15),
+        pki=_bool(obj, "pki", False),
+        public_key=_key(obj, "public_key"),
+        node_key=_key(obj, "node_key"),
     )
+
+
+_BASE64 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
+
+
+def _key(obj: Mapping[str, Any], key: str) -> str:
+    value = _str(obj, key, limit=64, default="")
+    if any(c not in _BASE64 for c in value):
+        raise WireError(f"'{key}' must be base64")
+    return value
 
 
 # ---- out

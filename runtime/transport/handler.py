@@ -48,6 +48,10 @@ class Incoming:
     text: str
     now_ms: int
     name: str | None = None  # a display name to create a new player with (the radio's long name)
+    packet_id: int = 0  # the radio packet's id (0: none): a replay of (player, packet_id) is ignored
+    pki: bool = False  # the radio reports the DM as PKI-encrypted
+    public_key: str = ""  # the sender's public key of that PKI DM (base64)
+    node_key: str = ""  # the sender's public key in the radio's node list (NODEINFO, base64)
 
 
 class CommandHandler(Protocol):

@@ -15,10 +15,19 @@ or ``TCPInterface`` (a networked node, port 4403) — and hides the library's sh
 - it calls ``sys.exit`` on some bad destinations: we only pass validated node numbers;
 - ``myInfo`` is None while a reconnect redoes the handshake: we keep the node number we read
   at the first connect.
+
+Identity (docs/admin.md, "Who is talking: radio keys"): a packet's ``from`` proves
+nothing.  For each text we pass on what the firmware reports — ``pki_encrypted`` and the
+sender's ``public_key`` of a PKI DM (the firmware decrypts it with the key its node list holds
+for ``from``), and the key in the node list itself (NODEINFO, ``user.publicKey``) — so the
+engine can bind a node to the key it first saw (``runtime/systems/staff.py``).  The library
+hands keys over as base64 text; anything else is dropped.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import logging
 import random
@@ -65,6 +74,9 @@ class TextIn:
     channel: int
     direct: bool  # addressed to our node (a DM), not a channel broadcast
     name: str | None  # the sender's long name, when the radio knows it
+    pki_encrypted: bool = False  # the firmware decrypted it with the sender's public key
+    public_key: str = ""  # that key, base64 (only with pki_encrypted)
+    node_key: str = ""  # the sender's key in the radio's node list (NODEINFO), base64
     snr: float | None = None  # dB, of the last hop as our radio heard it
     hops: int | None = None  # hops the packet took to reach us (None: the firmware does not say)
 
@@ -78,6 +90,17 @@ class LinkSettings:
     reconnect_min_s: float = 1.0
     reconnect_max_s: float = 60.0
     failures_before_reconnect: int = 2
+
+
+def _key_text(value: Any) -> str:
+    """A public key as the library gives it (base64 of 32 bytes), or "" for anything else."""
+    if not isinstance(value, str) or not 40 <= len(value) <= 48:
+        return ""
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (ValueError, binascii.Error):
+        return ""
+    return value if len(raw) == 32 and any(raw) else ""
 
 
 def parse_node_id(node: str) -> int:
@@ -218,7 +241,14 @@ class MeshtasticLink:
             sender_num = int(packet.get("from", 0))
             info = getattr(interface, "myInfo", None)
             ours = int(getattr(info, "my_node_num", 0) or 0) or self.node_num
-            if not isinstance(text, str) or sender_num in (0, ours):
+            if sender_num in (0, ours, BROADCAST_NUM):
+                log.debug("ignored a text from node number %08x (not a sender)", sender_num & 0xFFFFFFFF)
+                return
+            if not isinstance(text, str):  # the library could not decode it: say so, once a packet
+                payload = decoded.get("payload")
+                size = len(payload) if isinstance(payload, (bytes, bytearray)) else 0
+                log.warning("ignored a text of %d bytes from !%08x (packet %08x) that is not UTF-8",
+                            size, sender_num, int(packet.get("id", 0) or 0) & 0xFFFFFFFF)
                 return
             to_num = int(packet.get("to", BROADCAST_NUM))
             name = None
@@ -226,6 +256,7 @@ class MeshtasticLink:
             user = node.get("user") or {}
             if isinstance(user.get("longName"), str):
                 name = user["longName"]
+            pki = packet.get("pkiEncrypted") is True
             msg = TextIn(
                 sender=f"!{sender_num:08x}",
                 sender_num=sender_num,
@@ -235,6 +266,9 @@ class MeshtasticLink:
                 channel=int(packet.get("channel", 0) or 0),
                 direct=ours is not None and to_num == ours,
                 name=name,
+                pki_encrypted=pki,
+                public_key=_key_text(packet.get("publicKey")) if pki else "",
+                node_key=_key_text(user.get("publicKey")),
                 snr=_snr(packet),
                 hops=_hops(packet),
             )

@@ -28,6 +28,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from runtime.engine.stats import RadioFigures, TransportFigures
 from runtime.transport import gateway_protocol as wire
 from runtime.transport.config import MqttUrl, ServeConfig, valid_gateway_id
 from runtime.transport.gateway_stats import GatewayStat, stats_line
@@ -39,6 +40,7 @@ from runtime.transport.server import Server, TextCommand
 log = logging.getLogger("meshmush.serve")
 
 BATCH_MESSAGES = 256  # messages per published batch (a crowd's notices are split into several)
+HOUR_S = 3600.0
 
 
 @dataclass
@@ -46,6 +48,35 @@ class _Counts:
     heard: int = 0
     routed: int = 0
     bad: int = 0
+
+
+class _LastHour:
+    """What a gateway sent in the last hour, from its cumulative reports (a restarted gateway
+    counts from zero again: a drop in its totals starts a new run)."""
+
+    def __init__(self) -> None:
+        self._steps: deque[tuple[float, int, int, float]] = deque()  # (time, frames, bytes, airtime) added
+        self._last: tuple[int, int, float] | None = None
+
+    def report(self, now: float, frames: int, nbytes: int, air: float, uptime_s: float) -> None:
+        last = self._last
+        if last is None:  # the first report: all of it is recent if the gateway is young
+            last = (0, 0, 0.0) if uptime_s <= HOUR_S else (frames, nbytes, air)
+        elif frames < last[0] or nbytes < last[1]:  # it restarted
+            last = (0, 0, 0.0)
+        step = (frames - last[0], nbytes - last[1], max(0.0, air - last[2]))
+        self._last = (frames, nbytes, air)
+        if any(step):
+            self._steps.append((now, *step))
+        self.trim(now)
+
+    def trim(self, now: float) -> None:
+        while self._steps and self._steps[0][0] <= now - HOUR_S:
+            self._steps.popleft()
+
+    def totals(self, now: float) -> tuple[int, int, float]:
+        self.trim(now)
+        return (sum(s[1] for s in self._steps), sum(s[2] for s in self._steps), sum(s[3] for s in self._steps))
 
 
 class MqttServerLink:
@@ -59,6 +90,7 @@ class MqttServerLink:
         self.receiving = True
         self._counts: dict[str, _Counts] = {}
         self._figures: dict[str, wire.GatewayFigures] = {}
+        self._hour: dict[str, _LastHour] = {}
         self._lock = threading.Lock()
         self._unroutable = 0
         self._unroutable_logged = float("-inf")
@@ -150,6 +182,28 @@ class MqttServerLink:
                                            f.airtime_s, f.reply_frames, f.notice_lines, f.dropped_frames, f.uptime_s))
             return out
 
+    def transport_figures(self) -> TransportFigures:
+        """All radios together and each one: frames, bytes and airtime of the last hour (from the
+        gateways' reports), queue depth, drops and resends (their latest reports), and the
+        server's rate-limit hits."""
+        now = self.clock()
+        radios: list[RadioFigures] = []
+        frames = nbytes = depth = drops = failures = 0
+        with self._lock:
+            names = sorted(set(self._figures) | set(self._counts) | set(self.router.gateways()))
+            for name in names:
+                f = self._figures.get(name)
+                fr, nb, air = self._hour[name].totals(now) if name in self._hour else (0, 0, 0.0)
+                queue = f.reply_frames + f.notice_lines if f is not None else 0
+                frames, nbytes, depth = frames + fr, nbytes + nb, depth + queue
+                if f is not None:
+                    drops += f.dropped_frames
+                    failures += f.send_failures
+                radios.append(RadioFigures(name, self.router.online(name), fr, round(air, 1), queue))
+        return TransportFigures(frames_last_hour=frames, bytes_last_hour=nbytes, queue_depth=depth, queue_drops=drops,
+                                rate_limit_hits=self.server.air.limit_hits, send_failures=failures,
+                                radios=tuple(radios))
+
     # ------------------------------------------------------------------ MQTT thread
     def _count(self, gateway: str) -> _Counts:
         c = self._counts.get(gateway)
@@ -175,6 +229,8 @@ class MqttServerLink:
                 figures = wire.decode_figures(payload, gateway)
                 with self._lock:
                     self._figures[gateway] = figures
+                    self._hour.setdefault(gateway, _LastHour()).report(
+                        self.clock(), figures.frames_sent, figures.bytes_sent, figures.airtime_s, figures.uptime_s)
             elif leaf == "dropped":
                 self._dropped(wire.decode_dropped(payload, gateway))
         except wire.WireError as exc:
@@ -185,7 +241,8 @@ class MqttServerLink:
         self.router.heard(h.node, h.gateway, h.snr, h.hops)
         with self._lock:
             self._count(h.gateway).heard += 1
-        command = TextCommand(h.node, h.packet_id, h.text, h.direct, h.name, done=done)
+        command = TextCommand(h.node, h.packet_id, h.text, h.direct, h.name, h.pki, h.public_key, h.node_key,
+                              done=done)
         if self.cfg.mqtt.gather_s <= 0:
             self.server.on_text(command)
             return

@@ -7,8 +7,9 @@ thread; ``runtime.transport.mqtt_server.MqttServerLink`` is any number of radios
 
 Threads:
 - the *engine thread* (the caller of ``Server.run``, the main thread, so signals land there)
-  takes commands from the inbox in batches, runs them (one durable write per batch), ticks
-  the engine about once a second and puts the replies on the outbound queue;
+  takes commands from the inbox in batches, runs them (one durable write per batch), runs the
+  housekeeping that is due (``housekeeping.py``: the engine's tick about once a second,
+  scheduled backups, retention, the metrics line) and puts the replies on the outbound queue;
 - the *sender thread* takes one frame at a time (round robin over players), waits for the
   pacing slot and hands it to the radio; a frame the radio did not take goes back to the
   front of the queue, so a link fault loses no reply;
@@ -36,6 +37,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from runtime.engine.stats import TransportFigures
 from runtime.frames import split_frames
 from runtime.image.model import World
 from runtime.store.db import StoreError
@@ -43,7 +45,9 @@ from runtime.transport.airtime import airtime_s
 from runtime.transport.config import ServeConfig
 from runtime.transport.gateway_stats import GatewayStat
 from runtime.transport.handler import Incoming, Outgoing
+from runtime.transport.housekeeping import Housekeeper, tick_task
 from runtime.transport.inbound import InboundFilter, InboundLimits, Verdict, player_name
+from runtime.transport.metrics import AirMetrics
 from runtime.transport.outbound import OutQueue
 
 log = logging.getLogger("meshmush.serve")
@@ -92,6 +96,10 @@ class Link(Protocol):
         """Traffic, airtime and queue depth per radio."""
         ...
 
+    def transport_figures(self) -> TransportFigures:
+        """For ``/stats`` and the metrics line."""
+        ...
+
 
 class Engine(Protocol):
     def handle_batch(self, commands: Sequence[Incoming]) -> Sequence[Outgoing]: ...
@@ -127,6 +135,9 @@ class TextCommand:
     text: str
     direct: bool
     name: str | None = None  # the sender's long name, when the radio knows it
+    pki: bool = False  # the radio reports a PKI-encrypted DM
+    public_key: str = ""  # the sender's public key of that DM (base64)
+    node_key: str = ""  # the sender's public key in the radio's node list (base64)
     done: Callable[[], None] | None = None  # called when the text needs nothing more (see above)
 
 
@@ -141,6 +152,7 @@ class Server:
         clock: Callable[[], float] = time.monotonic,
         wall_ms: Callable[[], int] = lambda: int(time.time() * 1000),
         link_factory: Callable[[Server], Link] | None = None,
+        housekeeping: Housekeeper | None = None,
     ) -> None:
         """``radio_factory(on_text)`` gives a local radio; ``link_factory(server)`` any other link."""
         self.engine = engine
@@ -152,6 +164,8 @@ class Server:
         self.filter = InboundFilter(InboundLimits(rl.burst, rl.per_minute, rl.cooldown_s, rl.max_inbound_bytes))
         self.inbox: queue.Queue[tuple[Incoming, Callable[[], None] | None] | None] = queue.Queue()
         self.stats = Stats()
+        self.air = AirMetrics(clock)
+        self.housekeeping = housekeeping or Housekeeper([tick_task(engine.tick, cfg.engine.tick_s)], clock, wall_ms)
         self._stop = threading.Event()
         self._reload = threading.Event()
         self._chores: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
@@ -159,7 +173,7 @@ class Server:
         if link_factory is not None:
             self.link = link_factory(self)
         elif radio_factory is not None:
-            self.link = RadioLink(radio_factory(self.on_text), cfg, self.stats, clock)
+            self.link = RadioLink(radio_factory(self.on_text), cfg, self.stats, clock, air=self.air)
         else:
             raise ValueError("a server needs a radio or a link")
 
@@ -185,6 +199,11 @@ class Server:
         """Run ``chore`` on the engine thread between two batches (for a link's threads)."""
         self._chores.put(chore)
         self.inbox.put(None)
+
+    def transport_figures(self) -> TransportFigures:
+        """Frames and bytes on air in the last hour, queue depth, drops, rate-limit hits (and,
+        with gateways, the same per radio)."""
+        return self.link.transport_figures()
 
     # ------------------------------------------------------------------ signals
     def request_stop(self) -> None:
@@ -216,8 +235,12 @@ class Server:
             text = rest
         verdict = self.filter.check(msg.sender, msg.packet_id, text, self.clock())
         if verdict is Verdict.ACCEPT:
-            self.inbox.put((Incoming(msg.sender, text, self.wall_ms(), player_name(msg.name, msg.sender)), msg.done))
+            self.inbox.put((Incoming(msg.sender, text, self.wall_ms(), player_name(msg.name, msg.sender),
+                                     packet_id=msg.packet_id, pki=msg.pki, public_key=msg.public_key,
+                                     node_key=msg.node_key), msg.done))
             return True
+        if verdict in (Verdict.SLOW_DOWN, Verdict.IGNORED):
+            self.air.limited()
         if verdict is Verdict.SLOW_DOWN:
             log.info("rate limit: %s is flooding; ignoring it for %.0f s", msg.sender, self.cfg.rate_limit.cooldown_s)
             self._notice(msg.sender, self.filter.slow_down_text())
@@ -233,22 +256,17 @@ class Server:
     # ------------------------------------------------------------------ the engine thread
     def run(self) -> int:
         self.link.start()
-        tick_s = self.cfg.engine.tick_s
-        next_tick = self.clock() + tick_s
         code = EXIT_OK
         try:
             while not self._stop.is_set():
-                timeout = max(0.0, next_tick - self.clock())
-                batch = self._take(timeout)
+                batch = self._take(min(self.housekeeping.seconds_to_next(), self.cfg.engine.tick_s))
                 if self._reload.is_set():
                     self._reload.clear()
                     self._do_reload()
                 self._run_chores()
                 if batch:
                     self._run_batch(batch)
-                if self.clock() >= next_tick:
-                    self._enqueue(self.engine.tick(self.wall_ms()))
-                    next_tick = max(next_tick + tick_s, self.clock())
+                self._enqueue(self.housekeeping.run_due())  # ticks, backups, retention, metrics
             self.link.receiving = False
             self._drain_inbox()
         except StoreError as exc:
@@ -336,8 +354,10 @@ class RadioLink:
     """One radio: the fair two-class outbound queue, pacing and the sender thread.  ``serve`` with
     a local radio runs one, and so does each ``meshmush gateway`` (airtime is per radio)."""
 
-    def __init__(self, radio: Radio, cfg: ServeConfig, stats: Stats, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, radio: Radio, cfg: ServeConfig, stats: Stats, clock: Callable[[], float] = time.monotonic,
+                 *, air: AirMetrics | None = None) -> None:
         self.radio = radio
+        self.air = air or AirMetrics(clock)
         self.cfg = cfg
         self.stats = stats
         self.clock = clock
@@ -380,6 +400,7 @@ class RadioLink:
                 kept = requeue is not None and requeue(d.to, "\n".join(d.texts))
                 log.debug("outbound queue full: dropped %d frame(s) for %s%s", d.frames, d.to,
                           " (kept for MORE)" if kept else "")
+                self.air.dropped(d.frames)
                 with self._lock:
                     self._drops[d.to] = self._drops.get(d.to, 0) + d.frames
         self._report_drops()
@@ -411,6 +432,9 @@ class RadioLink:
     def summary(self) -> str:
         st = self.stats
         return f"{st.frames_sent} frames sent ({st.bytes_sent} bytes, {st.send_failures} resent)"
+
+    def transport_figures(self) -> TransportFigures:
+        return self.air.figures(len(self.out))
 
     def gateway_stats(self) -> list[GatewayStat]:
         st, out = self.stats, self.out
@@ -448,10 +472,12 @@ class RadioLink:
                 self.stats.bytes_sent += size
                 self.airtime_s += airtime_s(size)
                 self.stats.queue_waits.append(now - frame.queued_at)
+                self.air.sent(size)
                 if frame.kind == "reply" and frame.part == 1 and not frame.notice:
                     slots = self.out.popped - 1 - frame.popped_before  # frames that went before it
                     self.stats.reply_waits.append((now - frame.queued_at, slots, frame.ahead))
             else:
                 self.stats.send_failures += 1
+                self.air.failed()
                 self.out.push_front(frame)
             last = now  # a failed send may still have gone out: keep the pacing either way

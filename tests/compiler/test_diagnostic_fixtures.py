@@ -2,7 +2,9 @@
 
 Fixtures live in tests/diagnostics/:
 - ``MMxxxx_name.yaml``: a whole world in one file, headed by ``# expect: MMxxxx LINE:COL`` lines;
-- ``MMxxxx_name/``: a world directory with ``expect.txt`` lines ``MMxxxx FILE:LINE:COL``.
+- ``MMxxxx_name/``: a world directory with ``expect.txt`` lines ``MMxxxx FILE:LINE:COL`` (and
+  optionally ``generate.txt`` lines ``COUNT PATTERN``: COUNT files made from PATTERN's ``{n}``,
+  for fixtures too bulky to keep in git).
 Each expected diagnostic must be reported at exactly that place, no error may be reported that
 the fixture does not expect, and the text rendering is kept as a reviewed snapshot.
 """
@@ -36,6 +38,16 @@ def _prepare(fixture: Path, tmp: Path) -> tuple[Path, set[tuple[str, str, int, i
     if fixture.is_dir():
         shutil.copytree(fixture, world, symlinks=True)
         (world / "expect.txt").unlink()
+        generate = world / "generate.txt"
+        if generate.exists():
+            for line in generate.read_text(encoding="utf-8").splitlines():
+                if line.strip() and not line.startswith("#"):
+                    count, pattern = line.split()
+                    for n in range(int(count)):
+                        made = world / pattern.format(n=n)
+                        made.parent.mkdir(parents=True, exist_ok=True)
+                        made.touch()
+            generate.unlink()
         for line in (fixture / "expect.txt").read_text(encoding="utf-8").splitlines():
             if not line.strip() or line.startswith("#"):
                 continue
@@ -52,7 +64,8 @@ def _prepare(fixture: Path, tmp: Path) -> tuple[Path, set[tuple[str, str, int, i
     return world, expected
 
 
-@pytest.mark.parametrize("fixture", _fixtures(), ids=lambda p: p.stem)
+@pytest.mark.parametrize("fixture", [pytest.param(p, marks=pytest.mark.slow) if (p / "generate.txt").exists() else p
+                                     for p in _fixtures()], ids=lambda p: p.stem)
 def test_fixture_reports_expected(fixture: Path, tmp_path: Path, snapshot: SnapshotAssertion) -> None:
     world, expected = _prepare(fixture, tmp_path)
     assert expected, f"{fixture.name} declares no expected diagnostic"

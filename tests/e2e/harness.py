@@ -53,7 +53,7 @@ def config_text(overrides: dict[str, dict[str, object]] | None = None) -> str:
         for key, value in values.items():
             if isinstance(value, bool):
                 lines.append(f"{key} = {'true' if value else 'false'}")
-            elif isinstance(value, str):
+            elif isinstance(value, (str, list)):
                 lines.append(f"{key} = {json.dumps(value)}")
             else:
                 lines.append(f"{key} = {value}")

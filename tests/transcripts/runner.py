@@ -9,7 +9,8 @@ one the runner uses a temporary file):
   this case in a new ``play`` process state: a server restart between the two (sessions gone,
   the database kept);
 - ``# staff: NAME LEVEL`` makes player NAME staff of that level first (a test-only verb on the
-  public system API; sessions do not carry over)."""
+  public system API; sessions do not carry over).
+``# sysop: NAME`` plays NAME as sysop, as ``meshmush play --sysop NAME`` does."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ from runtime.store.db import Database
 HERE = Path(__file__).resolve().parent
 CASES = HERE / "cases"
 WORLDS = HERE / "worlds"
-_HEADER = re.compile(r"^#\s*(world|seed|frame-bytes|after|staff):\s*(\S.*?)\s*$")
+_HEADER = re.compile(r"^#\s*(world|seed|frame-bytes|after|staff|sysop):\s*(\S.*?)\s*$")
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class Case:
     frame_bytes: int
     after: str | None = None
     staff: tuple[tuple[str, str], ...] = ()
+    sysop: str | None = None
 
     @property
     def name(self) -> str:
@@ -65,7 +67,7 @@ def load_case(path: Path) -> Case:
         elif m:
             found[m.group(1)] = m.group(2)
     return Case(path, found["world"], int(found["seed"]), int(found["frame-bytes"]), found.get("after"),
-                tuple(staff))
+                tuple(staff), found.get("sysop"))
 
 
 def all_cases() -> list[Case]:
@@ -120,6 +122,7 @@ def play(case: Case, db: Path | None, fmt: str = "text") -> str:
         frame_bytes=case.frame_bytes,
         stdin=io.StringIO(""),
         stdout=out,
+        sysop=case.sysop,
     )
     assert code == 0, f"play exited {code}"
     return out.getvalue()

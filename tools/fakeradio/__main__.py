@@ -5,7 +5,10 @@
 
 Type ``NAME> COMMAND`` to send a direct message from a simulated node called NAME (created on
 first use), ``NAME>> TEXT`` to send it on the channel instead; everything the server transmits
-is printed as ``[NAME] TEXT`` with the time since the previous transmission.
+is printed as ``[NAME] TEXT`` with the time since the previous transmission.  Each simulated
+node has a public key made from its name, announced in the node list, and its direct messages
+arrive as PKI-encrypted ones (as from a current phone app), so staff commands work; ``--plain``
+sends plain-text DMs instead.
 """
 
 from __future__ import annotations
@@ -25,9 +28,10 @@ from .node import FakeNode, Sent
 
 
 class Console:
-    def __init__(self, node: FakeNode, out: TextIO) -> None:
+    def __init__(self, node: FakeNode, out: TextIO, pki: bool = True) -> None:
         self.node = node
         self.out = out
+        self.pki = pki
         self.names: dict[int, str] = {}
         self.last: float | None = None
         self.lock = threading.Lock()
@@ -40,7 +44,9 @@ class Console:
         while num in self.names or num in (self.node.node_num, pb.BROADCAST):
             num = (num + 2) & 0xFFFFFFFF
         self.names[num] = name
-        self.node.add_node(num, name)
+        self.node.add_node(num, name, public_key=key_of(name))
+        if self.node.connected:
+            self.node.send_node_info(num)
         return num
 
     def on_sent(self, s: Sent) -> None:
@@ -62,17 +68,25 @@ class Console:
         name = name.strip()
         if not sep or not name or " " in name:
             return "type NAME> COMMAND (a direct message) or NAME>> TEXT (on the channel)"
-        self.node.send_text(self.num(name), rest.strip(), to=pb.BROADCAST if channel else None)
+        num = self.num(name)
+        key = key_of(name) if self.pki and not channel else None
+        self.node.send_text(num, rest.strip(), to=pb.BROADCAST if channel else None, pki_key=key)
         return None
+
+
+def key_of(name: str) -> bytes:
+    """A simulated node's public key: 32 bytes made from its name (stable across runs)."""
+    return hashlib.sha256(b"meshmush fakeradio key " + name.lower().encode("utf-8")).digest()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="meshmush fakeradio", description=__doc__.split("\n\n")[0])
     p.add_argument("--port", type=int, default=4403, help="TCP port on 127.0.0.1 (default 4403)")
     p.add_argument("--pty", action="store_true", help="serve on a pseudo-terminal instead of TCP")
+    p.add_argument("--plain", action="store_true", help="send plain-text DMs, not PKI-encrypted ones")
     args = p.parse_args(argv)
     node = FakeNode(port=args.port)
-    console = Console(node, sys.stdout)
+    console = Console(node, sys.stdout, pki=not args.plain)
     node.on_sent = console.on_sent
     master = slave = -1
     try:

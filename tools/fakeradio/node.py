@@ -11,6 +11,11 @@ accepts one client at a time and keeps messages for the client while none is con
 Every delivered packet says how the node heard it: ``rx_snr`` (``snr``, per node or per message)
 and ``hop_start``/``hop_limit`` (``hops`` taken, 0 by default), as a real radio's do.
 
+Identity: a simulated node may have a public key (``add_node(..., public_key=…)``), announced
+in the handshake's node list and by ``send_node_info`` (a NODEINFO packet, as a radio sends when
+a node appears or changes); ``send_text(..., pki_key=…)`` delivers a direct message the way the
+firmware reports a PKI-encrypted one (``pki_encrypted`` set, the key in ``public_key``).
+
 Faults for tests: ``loss`` (drop a fraction of the simulated nodes' messages), ``duplicate``
 (deliver a fraction twice, same packet id, as mesh rebroadcasts do), ``delay_s`` (hold
 deliveries), ``disconnect()`` (drop the client; optionally refuse reconnections for a while),
@@ -114,6 +119,12 @@ class _Conn:
                 self.sock.close()
 
 
+def _checked_key(key: bytes) -> bytes:
+    if len(key) != 32:
+        raise ValueError(f"a Curve25519 public key has 32 bytes, not {len(key)}")
+    return bytes(key)
+
+
 class FakeNode:
     def __init__(
         self,
@@ -143,6 +154,7 @@ class FakeNode:
         self.handshakes = 0
         self.connections = 0
         self.nodes: dict[int, tuple[str, str]] = {}  # simulated nodes: num → (long, short)
+        self.keys: dict[int, bytes] = {}  # simulated nodes' public keys (32 bytes)
         self._cond = threading.Condition()
         self._conn: _Conn | None = None
         self._pending: list[bytes] = []  # FromRadio packets waiting for a client
@@ -193,27 +205,43 @@ class FakeNode:
         self._threads.append(t)
 
     # ------------------------------------------------------------------ scripting
-    def add_node(self, num: int, long_name: str, short_name: str | None = None) -> str:
-        """A simulated node (announced in the next handshake); returns its id ``!xxxxxxxx``."""
+    def add_node(self, num: int, long_name: str, short_name: str | None = None,
+                 public_key: bytes | None = None) -> str:
+        """A simulated node (announced in the next handshake, with its public key if given);
+        returns its id ``!xxxxxxxx``."""
         self.nodes[num] = (long_name, (short_name or long_name)[:4])
+        if public_key is not None:
+            self.keys[num] = _checked_key(public_key)
         return pb.node_id(num)
 
     def send_text(self, sender: int, text: str, *, to: int | None = None, packet_id: int | None = None,
-                  channel: int = 0, snr: float | None = None, hops: int = 0) -> int:
+                  channel: int = 0, pki_key: bytes | None = None, snr: float | None = None, hops: int = 0) -> int:
         """A text message from a simulated node, to our node (a DM) unless ``to`` says otherwise
         (``protocol.BROADCAST`` for the channel), heard at ``snr`` dB (default: the node's) after
-        ``hops`` hops.  Returns the packet id.  Faults apply."""
+        ``hops`` hops.  ``pki_key``: deliver it as the firmware reports a PKI-encrypted DM from
+        that key.  Returns the packet id.  Faults apply."""
         return self.send_payload(sender, text.encode("utf-8"), to=to, packet_id=packet_id, channel=channel,
-                                 snr=snr, hops=hops)
+                                 pki_key=pki_key, snr=snr, hops=hops)
+
+    def send_node_info(self, num: int, public_key: bytes | None = None) -> int:
+        """A NODEINFO packet from a simulated node (its user record, with ``public_key`` — a
+        new one replaces the node's key here too); returns the packet id."""
+        if public_key is not None:
+            self.keys[num] = _checked_key(public_key)
+        long_name, short = self.nodes.get(num, (pb.node_id(num), pb.node_id(num)[-4:]))
+        body = pb.user(pb.node_id(num), long_name, short, self.keys.get(num, b""))
+        return self.send_payload(num, body, to=pb.BROADCAST, portnum=pb.NODEINFO_APP)
 
     def send_payload(self, sender: int, payload: bytes, *, to: int | None = None, packet_id: int | None = None,
-                     channel: int = 0, portnum: int = pb.TEXT_MESSAGE_APP, snr: float | None = None,
-                     hops: int = 0) -> int:
+                     channel: int = 0, portnum: int = pb.TEXT_MESSAGE_APP, pki_key: bytes | None = None,
+                     snr: float | None = None, hops: int = 0) -> int:
         if packet_id is None:
             self._next_packet = (self._next_packet * 1103515245 + 12345) & 0x7FFFFFFF or 1
             packet_id = self._next_packet
         dest = self.node_num if to is None else to
-        pkt = pb.Packet(sender, dest, packet_id, portnum, payload, channel, hop_limit=self.hop_limit)
+        pkt = pb.Packet(sender, dest, packet_id, portnum, payload, channel, hop_limit=self.hop_limit,
+                        public_key=_checked_key(pki_key) if pki_key is not None else b"",
+                        pki_encrypted=pki_key is not None)
         body = pb.encode_packet(pkt, rx_time=int(time.time()), hop_start=self.hop_limit,
                                 rx_snr=self.snr if snr is None else snr, hops=min(max(0, hops), self.hop_limit))
         f = self.faults
@@ -349,7 +377,8 @@ class FakeNode:
         self._send(conn, pb.FR_NODE_INFO, pb.node_info(self.node_num, pb.node_id(self.node_num), self.long_name,
                                                        "MMSH", now))
         for num, (long_name, short) in sorted(self.nodes.items()):
-            self._send(conn, pb.FR_NODE_INFO, pb.node_info(num, pb.node_id(num), long_name, short, now))
+            self._send(conn, pb.FR_NODE_INFO, pb.node_info(num, pb.node_id(num), long_name, short, now,
+                                                           self.keys.get(num, b"")))
         self._send(conn, pb.FR_CONFIG, pb.lora_config(self.hop_limit))
         self._send(conn, pb.FR_CHANNEL, pb.primary_channel())
         self._send(conn, pb.FR_CONFIG_COMPLETE, config_id)

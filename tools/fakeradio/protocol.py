@@ -19,6 +19,7 @@ START2 = 0xC3
 MAX_PAYLOAD = 512  # the firmware's limit for one stream frame
 BROADCAST = 0xFFFFFFFF
 TEXT_MESSAGE_APP = 1
+NODEINFO_APP = 4
 
 VARINT, FIXED64, LEN, FIXED32 = 0, 1, 2, 5
 
@@ -196,6 +197,8 @@ class Packet:
     channel: int = 0
     want_ack: bool = False
     hop_limit: int = 0
+    public_key: bytes = b""  # MeshPacket.public_key (16): the sender's key of a PKI DM
+    pki_encrypted: bool = False  # MeshPacket.pki_encrypted (17)
 
     @property
     def text(self) -> str:
@@ -253,6 +256,10 @@ def encode_packet(p: Packet, rx_time: int = 0, hop_start: int = 3, rx_snr: float
     if hop_limit:
         out += f_varint(9, hop_limit)
     out += f_varint(15, hop_start)
+    if p.public_key:
+        out += f_bytes(16, p.public_key)
+    if p.pki_encrypted:
+        out += f_varint(17, True)
     return out
 
 
@@ -271,9 +278,15 @@ def my_info(node_num: int) -> bytes:
     return f_varint(1, node_num) + f_varint(11, 30200)  # my_node_num, min_app_version
 
 
-def node_info(num: int, user_id: str, long_name: str, short_name: str, last_heard: int = 0) -> bytes:
-    user = f_str(1, user_id) + f_str(2, long_name) + f_str(3, short_name)
-    out = f_varint(1, num) + f_bytes(2, user)
+def user(user_id: str, long_name: str, short_name: str, public_key: bytes = b"") -> bytes:
+    """A ``User``: id, long and short name, and (8) its public key."""
+    out = f_str(1, user_id) + f_str(2, long_name) + f_str(3, short_name)
+    return out + (f_bytes(8, public_key) if public_key else b"")
+
+
+def node_info(num: int, user_id: str, long_name: str, short_name: str, last_heard: int = 0,
+              public_key: bytes = b"") -> bytes:
+    out = f_varint(1, num) + f_bytes(2, user(user_id, long_name, short_name, public_key))
     if last_heard:
         out += f_fixed32(5, last_heard)
     return out

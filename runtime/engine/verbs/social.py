@@ -4,6 +4,7 @@ word may answer or ``stop`` it), WHISPER (only its target, who must be here), EM
 from __future__ import annotations
 
 from runtime.engine.context import Context, Owner
+from runtime.engine.notices import looks_like_notice, one_line
 from runtime.engine.parser import Candidate, match
 from runtime.engine.registry import Verb
 from runtime.frames import utf8_len
@@ -13,6 +14,7 @@ MAX_SPEECH_BYTES = 160
 
 
 def _speech(ctx: Context, text: str, what: str, example: str) -> str:
+    text = one_line(text)  # never a line break in a player's text (runtime/engine/notices.py)
     if not text:
         ctx.fail(f"{what} what? e.g. {example}")
     if utf8_len(text) > MAX_SPEECH_BYTES:
@@ -54,7 +56,10 @@ def do_whisper(ctx: Context) -> None:
 def do_emote(ctx: Context) -> None:
     text = _speech(ctx, ctx.command.args, "Emote", "emote waves")
     me = ctx.player
-    sep = "" if text[0] in "',:" else " "
+    if looks_like_notice(me.name):
+        ctx.fail(f"Emotes start with your name, and '{me.name}' reads like a system message. Ask staff"
+                 " for another name.")
+    sep = "" if text[0] in "'," else " "
     end = "" if text[-1] in ".!?…" or not text[-1].isalnum() else "."
     line = f"{me.name}{sep}{text}{end}"
     ctx.reply(line)

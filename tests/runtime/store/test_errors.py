@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from runtime.store.db import Database, StoreError
+from runtime.store.db import RECOVER, Database, StoreError
 
 
 def test_garbage_file(tmp_path: Path) -> None:
@@ -32,7 +33,7 @@ def test_damaged_header(tmp_path: Path) -> None:
     data = bytearray(path.read_bytes())
     data[20] ^= 0xFF  # inside the checksummed main header
     path.write_bytes(bytes(data))
-    with pytest.raises(StoreError, match=rf"^database {path} is damaged \(.*\); restore it from a backup$"):
+    with pytest.raises(StoreError, match=rf"^database {path} is damaged \(.*\); {re.escape(RECOVER)}$"):
         Database.open(path)
 
 

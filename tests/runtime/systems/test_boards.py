@@ -40,13 +40,14 @@ def test_a_moderator_removes_a_post_with_an_audit_row(tmp_path: Path) -> None:
         d.send("Ana", "n")
         d.send("Ana", "post rude words")
         d.send("Ana", "post kind words")
-        assert d.text("Ana", "/remove 1").startswith("Unknown command '/remove'.")
+        assert d.text("Ana", "/remove 1") == "Staff only."  # the staff table's one reply, audited
         d.send("Mo", "promote moderator")
         d.send("Mo", "n")
         assert d.text("Mo", "/remove 1") == "Removed post #1 by Ana from the cork board."
         assert d.engine.db.query("SELECT id FROM posts") == [(2,)]
-        audit = d.engine.db.query("SELECT actor, action, target, detail FROM audit")
-        assert audit == [("Mo", "remove", "post 1", "board arc.cork, by Ana: rude words")]
+        audit = d.engine.db.query("SELECT actor, action, target, detail FROM audit ORDER BY seq")
+        assert audit == [("Ana", "remove", "1", "needs moderator; has player"),
+                         ("Mo", "remove", "post 1", "board arc.cork, by Ana: rude words")]
         assert d.text("Ana", "read 2").endswith("kind words")  # the other post keeps its number
         assert d.text("Mo", "/remove 1") == "The cork board has no post #1. READ lists them."
         assert d.text("Mo", "/remove x") == "Remove which post? /remove N, with N as READ lists them."

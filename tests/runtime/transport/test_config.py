@@ -29,6 +29,12 @@ def test_sample_is_the_defaults_and_is_in_the_docs() -> None:
         ("[radio]\ntcp = 'host:99999'\n", "port must be between 1 and 65535"),
         ("[log]\nformat = 'xml'\n", "format must be text or json"),
         ("transport = 3\n", "[transport] must be a table"),
+        ("[staff]\nsysop = '!a1b2c3d4'\n", "[staff] sysop must be a list of strings"),
+        ("[staff]\nsysop = ['Ana']\n", "'ana' is not a node id like !a1b2c3d4"),
+        ("[staff]\nsysop = [1]\n", "sysop must be a list of strings"),
+        ("[retention]\nledger_days = -1\n", "ledger_days cannot be negative"),
+        ("[metrics]\ninterval_s = 0\n", "interval_s must be at least 1"),
+        ("[backup]\ndirectory = 'x'\n", "unknown key 'directory'"),
     ],
 )
 def test_mistakes_are_explained(tmp_path: Path, text: str, message: str) -> None:
@@ -53,3 +59,11 @@ def test_fast_pacing_is_allowed_with_a_warning() -> None:
     cfg = parse_config({"transport": {"pacing_s": 0.5}})
     assert cfg.transport.pacing_s == 0.5
     assert any("2 s" in w for w in cfg.warnings)
+
+
+def test_staff_and_housekeeping_sections() -> None:
+    cfg = parse_config({"staff": {"sysop": ["!A1B2C3D4", "!00000001"]}, "backup": {"dir": "/srv/b"},
+                        "retention": {"journal_days": 7, "events_days": 0}, "metrics": {"interval_s": 30}})
+    assert cfg.staff.sysop == ("!a1b2c3d4", "!00000001")
+    assert cfg.backup.dir == "/srv/b" and cfg.retention.journal_days == 7.0 and cfg.retention.events_days == 0.0
+    assert cfg.metrics.interval_s == 30.0

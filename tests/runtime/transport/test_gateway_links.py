@@ -195,6 +195,15 @@ def test_the_server_link_dedupes_routes_fails_over_and_acknowledges_after_commit
         assert stats["a"].online is False and stats["b"].online is True
         assert stats["a"].heard == 1 and stats["b"].heard == 4
         assert stats["b"].airtime_s == 17.5 and stats["b"].reply_frames == 2 and stats["b"].routed >= 3
+        # /stats and the metrics line: all radios together and each one
+        figures = server.transport_figures()
+        radios = {r.name: r for r in figures.radios}
+        assert radios["a"].online is False and radios["b"].online is True
+        assert (radios["b"].frames_last_hour, radios["b"].airtime_s_last_hour, radios["b"].queue_depth) == (9, 17.5, 3)
+        assert figures.frames_last_hour == 9 and figures.queue_depth == 3
+        engine.ops.transport = server.transport_figures
+        summary = engine.ops.stats(int(time.time() * 1000)).summary()
+        assert summary.endswith("\nRadios/h: a offline; b 9 frames, air 0%, queue 3."), summary
     finally:
         server.request_stop()
         runner.join(30)

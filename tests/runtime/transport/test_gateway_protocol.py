@@ -32,6 +32,9 @@ def test_topics() -> None:
 def test_heard_round_trip() -> None:
     h = wire.Heard("hill-a", "!a1b2c3d4", 0xDEADBEEF, "look ✓", 1_700_000_000_123, True, 0, "Ana", -7.25, 2)
     assert wire.decode_heard(wire.encode_heard(h), "hill-a") == h
+    key = "q83vEjRWeJASNFZ4kBI0VniQEjRWeJASNFZ4kBI0Vng="
+    pki = wire.Heard("hill-a", "!a1b2c3d4", 7, "/stats", 1, pki=True, public_key=key, node_key=key)
+    assert wire.decode_heard(wire.encode_heard(pki), "hill-a") == pki
     bare = wire.Heard("g", "!00000001", 0, "x", 0)
     assert wire.decode_heard(wire.encode_heard(bare), "g") == bare
 
@@ -85,6 +88,9 @@ def _heard(**changes: object) -> bytes:
         (_heard(hops=99), "'hops' must be a whole number from 0 to 15"),
         (_heard(name="x" * 65), "'name' must be a string of at most 64"),
         (_heard(direct="yes"), "'direct' must be true or false"),
+        (_heard(pki=1), "'pki' must be true or false"),
+        (_heard(public_key="not base64!"), "'public_key' must be base64"),
+        (_heard(node_key="A" * 65), "'node_key' is too long"),
         (b"{" + b" " * 10000 + b"}", "payload too large"),
     ],
 )
@@ -127,5 +133,5 @@ def test_the_docs_describe_every_topic_and_field() -> None:
         assert f"PREFIX/v1/gw/ID{leaf}" in doc
     for field in ("packet_id", "snr", "hops", "time", "direct", "channel", "name", "messages", "kind", "notes",
                   "frames", "newcomer", "personal", "tag", "online", "radio", "airtime_s", "reply_frames",
-                  "notice_lines", "dropped_frames", "frames_sent", "queue_peak"):
+                  "notice_lines", "dropped_frames", "frames_sent", "queue_peak", "pki", "public_key", "node_key"):
         assert f"`{field}`" in doc, field
