@@ -11,6 +11,7 @@ from pathlib import Path
 
 from compiler import assemble as asm
 from compiler import games
+from compiler.checks.content import check_dead_content
 from compiler.checks.dialogue import check_dialogue
 from compiler.checks.economy import check_arbitrage
 from compiler.checks.frames import check_frames
@@ -19,7 +20,7 @@ from compiler.checks.graph import check_one_way, check_reachability
 from compiler.checks.teleports import check_teleports
 from compiler.checks.text_bounds import DocPlace, check_text_bounds
 from compiler.diagnostics import Diagnostics, Span
-from compiler.loader import SourceDoc, load_world
+from compiler.loader import SourceDoc, load_world_files
 from compiler.resolve import build_symbols
 from compiler.schema import validate_document
 from runtime.image import model
@@ -40,7 +41,8 @@ def compile_world(root: Path, diags: Diagnostics) -> model.World | None:
 
 
 def _compile_world(root: Path, diags: Diagnostics) -> model.World | None:
-    loaded = load_world(root, diags)
+    result = load_world_files(root, diags)
+    loaded = result.docs
     docs = [d for d in loaded if validate_document(d, diags)]
     worlds = [d for d in docs if d.kind == "world"]
     if len(worlds) != 1:
@@ -49,7 +51,7 @@ def _compile_world(root: Path, diags: Diagnostics) -> model.World | None:
     currency = asm.build_currency(wdoc, diags)
     state = asm.build_state(wdoc, currency, diags)
     # invalid documents still define their ids, so one schema error does not cascade
-    symbols = build_symbols(loaded, diags)
+    symbols = build_symbols(loaded, diags, result.unloaded_ids)
     valid = {id(d) for d in docs}
     a = asm.Assembler(diags, symbols, currency, state)
     start = a.ref(wdoc, ("start",), ("room",), "start room") or ""
@@ -103,14 +105,17 @@ def _run_checks(world: model.World, by_kind: dict[str, list[SourceDoc]], diags: 
     spans: dict[str, Span] = {}
     exit_spans: dict[tuple[str, str], Span] = {}
     node_spans: dict[tuple[str, str], Span] = {}
+    node_text_spans: dict[tuple[str, str], Span] = {}
     goto_spans: dict[tuple[str, str, int], Span] = {}
     stock_spans: dict[tuple[str, str], Span] = {}
     buy_spans: dict[tuple[str, str], Span] = {}
+    text_spans: dict[str, Span] = {}  # where a too-long text is: its description
     for docs in by_kind.values():
         for d in docs:
             ident = d.data.get("id")
             if isinstance(ident, str):
                 spans[ident] = d.marks.span(("id",))
+                text_spans[ident] = d.marks.span(("description",)) if "description" in d.data else spans[ident]
     for d in by_kind.get("room", []):
         for key in d.data.get("exits") or {}:
             direction = asm.normalise_direction(str(key))
@@ -119,6 +124,11 @@ def _run_checks(world: model.World, by_kind: dict[str, list[SourceDoc]], diags: 
     for d in by_kind.get("npc", []):
         for node_id, node in (d.data.get("dialogue") or {}).items():
             node_spans[(d.data["id"], str(node_id))] = d.marks.span(("dialogue", node_id), key=True)
+            node_text_spans[(d.data["id"], str(node_id))] = (
+                d.marks.span(("dialogue", node_id, "text"))
+                if isinstance(node, dict) and "text" in node
+                else node_spans[(d.data["id"], str(node_id))]
+            )
             if isinstance(node, dict):
                 for i, opt in enumerate(node.get("options") or []):
                     if isinstance(opt, dict) and "goto" in opt:
@@ -132,11 +142,12 @@ def _run_checks(world: model.World, by_kind: dict[str, list[SourceDoc]], diags: 
                     table[(d.data["id"], entry["item"])] = d.marks.span((key, i, "price"))
     check_reachability(world, spans, diags)
     check_one_way(world, exit_spans, diags)
-    check_frames(world, spans, node_spans, diags, FRAME_BYTES)
+    check_frames(world, text_spans, node_text_spans, diags, FRAME_BYTES)
     check_dialogue(world, spans, node_spans, goto_spans, diags)
     check_arbitrage(world, stock_spans, buy_spans, diags)
     check_slots_return(world, by_kind.get("game", []), spans, diags)
     check_board_places(world, spans, diags)
+    check_dead_content(by_kind, diags)
 
 
 def build_image(root: Path, diags: Diagnostics) -> bytes | None:

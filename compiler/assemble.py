@@ -18,6 +18,7 @@ from compiler.resolve import SymbolTable
 from compiler.triggers import TriggerContext, compile_block, compile_expr
 from runtime.image import model
 from runtime.image.money import MoneyError, example, parse_amount
+from runtime.image.words import with_article
 
 Path_ = tuple[str | int, ...]
 
@@ -116,6 +117,7 @@ class Assembler:
             file=doc_label(doc),
             state=self.state,
             ids=self.symbols.kinds(),
+            unsure=self.symbols.unsure,
             currency=self.currency,
             line_base=doc.marks.span(()).line - 1,
         )
@@ -151,7 +153,7 @@ class Assembler:
             if event not in allowed:
                 self.diags.error(
                     "MM4014",
-                    f"a {owner} has no '{event}' event",
+                    f"{with_article(owner)} has no '{event}' event",
                     doc.marks.span((*tpath, "on")),
                     did_you_mean(event, allowed) or f"{owner} events: {', '.join(allowed)}",
                 )
@@ -349,7 +351,7 @@ def build_state(doc: SourceDoc, currency: model.Currency, diags: Diagnostics) ->
         if bad:
             diags.error(
                 "MM4011",
-                f"default '{doc.marks.raw((*path, 'default')) or raw}' of {name} is not a {typ}",
+                f"default '{doc.marks.raw((*path, 'default')) or raw}' of {name} is not {with_article(typ)}",
                 doc.marks.span((*path, "default")),
                 {"bool": "use true or false", "int": "use a whole number", "text": 'use a string, e.g. ""'}[
                     typ
@@ -421,7 +423,7 @@ def build_object(a: Assembler, doc: SourceDoc) -> model.Object:
         name=_text(d.get("name")),
         aliases=_aliases(d.get("aliases")),
         description=_text(d.get("description")).strip(),
-        takeable=bool(d.get("takeable", False)),
+        takeable=d.get("takeable", True) is not False,  # takeable unless it says takeable: false
         value=value or 0,
         flags=tuple(sorted({str(f).lower() for f in (d.get("flags") or [])})),
         triggers=a.triggers(doc, "object"),

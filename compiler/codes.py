@@ -502,6 +502,26 @@ CODES: dict[str, CodeInfo] = _table(
         "Guard a teleport with a condition the loop changes (e.g. a `player.` variable), or remove"
         " one of the teleports.",
     ),
+    CodeInfo(
+        "MM4017",
+        "warning",
+        "take trigger on an object that can never be taken",
+        "Objects are takeable unless they say `takeable: false`; such an object is never taken, so"
+        " its `take` triggers never run. (To refuse a take with a message, keep the object takeable"
+        " and `stop` in its take trigger.)",
+        "takeable: false\ntriggers:\n  - on: take\n    do: say \"Too heavy.\"",
+        "Remove `takeable: false` and `stop` in the trigger, or remove the trigger.",
+    ),
+    CodeInfo(
+        "MM4018",
+        "warning",
+        "Flag the runtime does not implement",
+        "A room's or object's `flags:` lists a word the runtime does nothing with, so it changes"
+        " nothing for players (the message names it). The list of flags the runtime honours is"
+        " `runtime/image/flags.py`; today it is empty.",
+        "flags: [safe]",
+        "Remove the flag, or implement it in the runtime first.",
+    ),
     # ---- MM5xxx: money and economy
     CodeInfo(
         "MM5001",

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
+import posixpath
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from compiler.codes import CODES
+from runtime.image.words import count, with_article
 
 SEVERITIES = ("error", "warning", "info")
+FILE_CODES = "MM1"  # problems reading or parsing a file (compiler/loader.py)
 MAX_QUOTED_FILE = 8 * 1024 * 1024  # files larger than this are not quoted
 MAX_QUOTED_LINE = 160
 
@@ -36,12 +40,15 @@ class Diagnostic:
     span: Span
     hint: str | None = None
 
-    def as_json(self) -> dict[str, object]:
+    def as_json(self, shown: str = "") -> dict[str, object]:
+        """The contract's keys (``file`` relative to WORLD_DIR) plus ``path``: the file as the
+        caller reaches it (``shown`` is WORLD_DIR as given, see ``shown_path``)."""
         return {
             "code": self.code,
             "severity": self.severity,
             "message": self.message,
             "file": self.span.file,
+            "path": shown_path(shown, self.span.file),
             "line": self.span.line,
             "column": self.span.column,
             "hint": self.hint,
@@ -75,14 +82,16 @@ class Diagnostics:
         return any(d.severity == "error" for d in self.items)
 
     def sorted(self) -> list[Diagnostic]:
-        """Stable order for output: by file, line, column, code, message."""
+        """Stable order for output: problems with the files themselves (MM1xxx: a file that could
+        not be read or parsed) first, as they explain what follows; then by file, line, column,
+        code, message."""
         seen: set[Diagnostic] = set()
         unique = []
         for d in self.items:
             if d not in seen:
                 seen.add(d)
                 unique.append(d)
-        return sorted(unique, key=lambda d: (d.span, d.code, d.message))
+        return sorted(unique, key=lambda d: (not d.code.startswith(FILE_CODES), d.span, d.code, d.message))
 
 
 def did_you_mean(word: str, candidates: Iterable[str], n: int = 1) -> str | None:
@@ -94,8 +103,8 @@ def did_you_mean(word: str, candidates: Iterable[str], n: int = 1) -> str | None
 
 
 def a_or_an(noun: str) -> str:
-    """'a room', 'an object'."""
-    return ("an " if noun[:1] in "aeiou" else "a ") + noun
+    """'a room', 'an object' (``runtime.image.words.with_article``, the one helper for articles)."""
+    return with_article(noun)
 
 
 # ---------------------------------------------------------------- rendering
@@ -121,8 +130,35 @@ def _source_line(root: Path | None, span: Span, cache: dict[str, list[str]]) -> 
 _COLOURS = {"error": "\x1b[1;31m", "warning": "\x1b[1;33m", "info": "\x1b[1;36m"}
 
 
-def render_text(diags: Iterable[Diagnostic], root: Path | None = None, colour: bool = False) -> str:
-    """``file:line:col: severity[CODE]: message``, the quoted source line, a caret, the hint."""
+def shown_path(shown: str, file: str) -> str:
+    """``file`` (relative to the world directory) as a path relative to where the user is:
+    ``shown`` is the world directory as given on the command line (``worlds/mine``), or ""
+    to keep ``file`` as it is."""
+    if not shown or shown == ".":
+        return file
+    if file in ("", "."):
+        return shown
+    return posixpath.normpath(posixpath.join(shown.replace(os.sep, "/"), file))
+
+
+def relative_to_cwd(root: Path) -> str:
+    """The world directory as the user reaches it from the current directory (``worlds/mine``,
+    ``.`` for the current directory itself); a directory given as an absolute path outside the
+    current one stays absolute rather than climbing with ``../../..``."""
+    try:
+        rel = os.path.relpath(root, Path.cwd()).replace(os.sep, "/")
+    except (OSError, ValueError):  # no current directory, or another drive
+        return str(root)
+    if (rel == ".." or rel.startswith("../")) and root.is_absolute():
+        return root.as_posix()
+    return rel
+
+
+def render_text(
+    diags: Iterable[Diagnostic], root: Path | None = None, colour: bool = False, shown: str = ""
+) -> str:
+    """``path:line:col: severity[CODE]: message``, the quoted source line, a caret, the hint.
+    ``shown`` prefixes each file (see ``shown_path``); ``root`` is where the files are read."""
     out: list[str] = []
     cache: dict[str, list[str]] = {}
     counts = {s: 0 for s in SEVERITIES}
@@ -131,21 +167,21 @@ def render_text(diags: Iterable[Diagnostic], root: Path | None = None, colour: b
         sev = d.severity
         if colour:
             sev = f"{_COLOURS[d.severity]}{d.severity}\x1b[0m"
-        out.append(f"{d.span.file}:{d.span.line}:{d.span.column}: {sev}[{d.code}]: {d.message}")
+        out.append(f"{shown_path(shown, d.span.file)}:{d.span.line}:{d.span.column}: {sev}[{d.code}]: {d.message}")
         src = _source_line(root, d.span, cache)
         if src is not None:
-            shown = src.replace("\t", " ")
-            out.append(f"  {d.span.line:>4} | {shown}")
+            quoted = src.replace("\t", " ")
+            out.append(f"  {d.span.line:>4} | {quoted}")
             out.append("       | " + " " * max(0, d.span.column - 1) + "^")
         if d.hint:
             out.append(f"       = hint: {d.hint}")
-    summary = ", ".join(f"{n} {s}{'s' if n != 1 else ''}" for s, n in counts.items() if n)
+    summary = ", ".join(count(n, s) for s, n in counts.items() if n)
     out.append(summary if summary else "no problems found")
     return "\n".join(out) + "\n"
 
 
-def render_json(diags: Iterable[Diagnostic]) -> str:
-    return json.dumps([d.as_json() for d in diags], ensure_ascii=False, indent=2) + "\n"
+def render_json(diags: Iterable[Diagnostic], shown: str = "") -> str:
+    return json.dumps([d.as_json(shown) for d in diags], ensure_ascii=False, indent=2) + "\n"
 
 
 def _gh_escape(text: str, prop: bool = False) -> str:
@@ -155,12 +191,13 @@ def _gh_escape(text: str, prop: bool = False) -> str:
     return text
 
 
-def render_github(diags: Iterable[Diagnostic], prefix: str = "") -> str:
-    """GitHub Actions workflow commands: ``::error file=...,line=...,col=...,title=CODE::msg``."""
+def render_github(diags: Iterable[Diagnostic], shown: str = "") -> str:
+    """GitHub Actions workflow commands: ``::error file=...,line=...,col=...,title=CODE::msg``;
+    ``file`` must be relative to the repository root, where CI runs: pass ``shown``."""
     kinds = {"error": "error", "warning": "warning", "info": "notice"}
     out = []
     for d in diags:
-        path = f"{prefix}{d.span.file}" if prefix else d.span.file
+        path = shown_path(shown, d.span.file)
         msg = d.message + (f" (hint: {d.hint})" if d.hint else "")
         out.append(
             f"::{kinds[d.severity]} file={_gh_escape(path, True)},line={d.span.line},"

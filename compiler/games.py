@@ -94,8 +94,8 @@ def _scalar(a: Assembler, doc: SourceDoc, p: Path_, val: Any, kind: str) -> mode
     else:
         value = val if isinstance(val, bool) else None
     if value is None:
-        a.diags.error("MM4016", f"config '{p[-1]}' must be {'an int' if kind == 'int' else 'a bool'}, not '{val}'",
-                      doc.marks.span(p))
+        a.diags.error("MM4016", f"config '{p[-1]}' must be {'a whole number' if kind == 'int' else 'true or false'},"
+                      f" not '{val}'", doc.marks.span(p))
     return value
 
 

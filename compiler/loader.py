@@ -145,6 +145,25 @@ class SourceDoc:
     marks: Marks
 
 
+@dataclass(frozen=True)
+class Loaded:
+    """Every document that loaded, and the ids that the files (or documents) which failed to
+    load appear to define: references to those are not reported, so the one real error (a bad
+    indent, a tab) is not buried under "does not exist" errors it caused."""
+
+    docs: list[SourceDoc]
+    unloaded_ids: frozenset[str]
+
+
+_ID_IN_TEXT = re.compile(r"""(?:^|[\s{,])id\s*:\s*["']?([A-Za-z0-9_][A-Za-z0-9_.-]*)""", re.MULTILINE)
+
+
+def ids_in_text(text: str) -> set[str]:
+    """The ids a file that did not parse seems to define (``id: town.square``, ``{id: x}``),
+    lowercased: a best effort by pattern, since the YAML could not be read."""
+    return {m.group(1).lower() for m in _ID_IN_TEXT.finditer(text)}
+
+
 class _Build:
     """Node tree → plain Python, recording positions and reporting structural problems."""
 
@@ -232,7 +251,10 @@ def _iter_files(root: Path) -> Iterator[Path]:
             yield p
 
 
-def load_file(root: Path, path: Path, diags: Diagnostics) -> list[SourceDoc]:
+def load_file(root: Path, path: Path, diags: Diagnostics, unloaded: set[str] | None = None) -> list[SourceDoc]:
+    """The documents of one file.  When the file (or one of its documents) cannot be loaded,
+    the ids it seems to define are added to ``unloaded``."""
+    lost: set[str] = unloaded if unloaded is not None else set()
     rel = path.relative_to(root).as_posix()
     try:
         size = path.stat().st_size
@@ -259,6 +281,7 @@ def load_file(root: Path, path: Path, diags: Diagnostics) -> list[SourceDoc]:
             Span(rel, line, col),
             "save the file as UTF-8",
         )
+        lost |= ids_in_text(raw.decode("utf-8", errors="replace"))
         return []
     if text.startswith("\ufeff"):
         text = text[1:]
@@ -266,6 +289,7 @@ def load_file(root: Path, path: Path, diags: Diagnostics) -> list[SourceDoc]:
         diags.error("MM1003", "file is empty", Span(rel), "add a document with a kind:, or delete the file")
         return []
     if not _check_tabs(text, rel, diags):
+        lost |= ids_in_text(text)
         return []
     try:
         nodes = list(yaml.compose_all(text, Loader=_Loader))
@@ -279,12 +303,15 @@ def load_file(root: Path, path: Path, diags: Diagnostics) -> list[SourceDoc]:
             Span(rel, line, col),
             "check indentation, colons and quotes on this line and the one before",
         )
+        lost |= ids_in_text(text)
         return []
     except yaml.YAMLError as exc:
         diags.error("MM1001", f"YAML syntax error: {exc}", Span(rel), "check the file's syntax")
+        lost |= ids_in_text(text)
         return []
     except RecursionError:
         diags.error("MM1001", "YAML nesting is too deep", Span(rel), "flatten the structure")
+        lost |= ids_in_text(text)
         return []
     if _has_alias(text):
         shared = _shared_node(nodes)
@@ -295,6 +322,7 @@ def load_file(root: Path, path: Path, diags: Diagnostics) -> list[SourceDoc]:
                 Span(rel, shared.start_mark.line + 1, shared.start_mark.column + 1),
                 "write the repeated part out in full",
             )
+            lost |= ids_in_text(text)
             return []
     docs: list[SourceDoc] = []
     lines = text.split("\n")
@@ -309,11 +337,13 @@ def load_file(root: Path, path: Path, diags: Diagnostics) -> list[SourceDoc]:
                 b.span(node),
                 "start the document with 'kind: room' or another kind",
             )
+            lost |= ids_in_text(_node_text(node, lines))
             continue
         try:
             data = b.value(node, (), None)
         except RecursionError:
             diags.error("MM1001", "YAML nesting is too deep", b.span(node), "flatten the structure")
+            lost |= ids_in_text(_node_text(node, lines))
             continue
         kind = data.get("kind")
         span = b.span(b.index[("kind",)].node) if ("kind",) in b.index else b.span(node)
@@ -321,6 +351,7 @@ def load_file(root: Path, path: Path, diags: Diagnostics) -> list[SourceDoc]:
             diags.error(
                 "MM1011", "document has no 'kind:'", span, f"add 'kind:' with one of: {', '.join(KINDS)}"
             )
+            lost |= _own_id(data)
             continue
         if not isinstance(kind, str) or kind not in KINDS:
             diags.error(
@@ -329,9 +360,19 @@ def load_file(root: Path, path: Path, diags: Diagnostics) -> list[SourceDoc]:
                 span,
                 did_you_mean(str(kind), KINDS) or f"kinds: {', '.join(KINDS)}",
             )
+            lost |= _own_id(data)
             continue
         docs.append(SourceDoc(rel, index, kind, data, Marks(rel, node, b.index, lines)))
     return docs
+
+
+def _node_text(node: yaml.Node, lines: list[str]) -> str:
+    return "\n".join(lines[node.start_mark.line : node.end_mark.line + 1])
+
+
+def _own_id(data: dict[str, Any]) -> set[str]:
+    ident = data.get("id")
+    return {ident.lower()} if isinstance(ident, str) else set()
 
 
 def _shared_node(nodes: list[yaml.Node]) -> yaml.Node | None:
@@ -354,7 +395,13 @@ def _shared_node(nodes: list[yaml.Node]) -> yaml.Node | None:
 
 def load_world(root: Path, diags: Diagnostics) -> list[SourceDoc]:
     """Every document of every YAML file under ``root``, in sorted (file, index) order."""
+    return load_world_files(root, diags).docs
+
+
+def load_world_files(root: Path, diags: Diagnostics) -> Loaded:
+    """``load_world``, and the ids of what failed to load (see ``Loaded``)."""
     docs: list[SourceDoc] = []
+    unloaded: set[str] = set()
     files = list(_iter_files(root))
     if not files:
         diags.error(
@@ -363,7 +410,7 @@ def load_world(root: Path, diags: Diagnostics) -> list[SourceDoc]:
             Span("."),
             "a world is a directory of .yaml files with exactly one 'kind: world' document",
         )
-        return []
+        return Loaded([], frozenset())
     if len(files) > MAX_FILES:
         diags.error(
             "MM1016",
@@ -371,9 +418,9 @@ def load_world(root: Path, diags: Diagnostics) -> list[SourceDoc]:
             Span("."),
             "is this the world's own directory? Merge small files: one file may hold many documents",
         )
-        return []
+        return Loaded([], frozenset())
     for path in files:
-        docs.extend(load_file(root, path, diags))
+        docs.extend(load_file(root, path, diags, unloaded))
     worlds = [d for d in docs if d.kind == "world"]
     if not worlds and not diags.has_errors:
         diags.error(
@@ -396,4 +443,4 @@ def load_world(root: Path, diags: Diagnostics) -> list[SourceDoc]:
             f"first world document (another at {extra.file}:{extra.marks.span(('kind',), key=True).line})",
             fspan,
         )
-    return docs
+    return Loaded(docs, frozenset(unloaded))

@@ -5,13 +5,15 @@ Duplicate ids are reported at both places; references are checked against the ta
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from compiler.diagnostics import Diagnostics, Span, a_or_an, did_you_mean
 from compiler.loader import SourceDoc
 
 RESERVED_NAMESPACES = frozenset({"world", "player", "room", "self"})
+VALID_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")  # as in the schemas (tools/gen_schemas.py)
 
 # kinds whose documents carry a top-level `id` that other documents may refer to
 ID_KINDS = ("room", "object", "npc", "shop", "housing", "game", "board")
@@ -29,6 +31,13 @@ class Symbol:
 class SymbolTable:
     symbols: dict[str, Symbol]
     _kinds: dict[str, str] | None = None
+    unsure: frozenset[str] = field(default_factory=frozenset)
+    """Lowercased ids whose definition has its own error: in a file that failed to load, or
+    written wrongly (``River.Bank``).  References to them are not reported: the error at the
+    definition is the real one, and fixing it fixes them."""
+
+    def is_unsure(self, target: str) -> bool:
+        return target.lower() in self.unsure
 
     def kinds(self) -> dict[str, str]:
         """id -> kind (computed once; the table does not change after build_symbols)."""
@@ -37,8 +46,9 @@ class SymbolTable:
         return self._kinds
 
     def ids_of(self, kinds: Iterable[str]) -> list[str]:
+        """Valid ids of these kinds (for "did you mean": a misspelt id is never proposed)."""
         wanted = set(kinds)
-        return sorted(s.id for s in self.symbols.values() if s.kind in wanted)
+        return sorted(s.id for s in self.symbols.values() if s.kind in wanted and VALID_ID.match(s.id))
 
     def check_ref(
         self,
@@ -53,6 +63,8 @@ class SymbolTable:
             return None
         sym = self.symbols.get(target)
         wanted = " or ".join(kinds)
+        if sym is None and self.is_unsure(target):
+            return None  # its definition is broken and reported there
         if sym is None:
             hint = (
                 did_you_mean(target, self.ids_of(kinds)) or f"define {a_or_an(kinds[0])} with id '{target}'"
@@ -72,8 +84,12 @@ class SymbolTable:
         return target
 
 
-def build_symbols(docs: Iterable[SourceDoc], diags: Diagnostics) -> SymbolTable:
+def build_symbols(
+    docs: Iterable[SourceDoc], diags: Diagnostics, unloaded: Iterable[str] = ()
+) -> SymbolTable:
+    """The id table; ``unloaded`` are ids of files that failed to load (``Loaded.unloaded_ids``)."""
     table: dict[str, Symbol] = {}
+    unsure = {i.lower() for i in unloaded}
     for doc in docs:
         if doc.kind not in ID_KINDS:
             continue
@@ -93,7 +109,7 @@ def build_symbols(docs: Iterable[SourceDoc], diags: Diagnostics) -> SymbolTable:
         if prev is not None:
             diags.error(
                 "MM4001",
-                f"duplicate id '{ident}': already defined as a {prev.kind} at"
+                f"duplicate id '{ident}': already defined as {a_or_an(prev.kind)} at"
                 f" {prev.span.file}:{prev.span.line}:{prev.span.column}",
                 span,
                 "every id must be unique across the whole world; rename one of them",
@@ -105,7 +121,9 @@ def build_symbols(docs: Iterable[SourceDoc], diags: Diagnostics) -> SymbolTable:
             )
             continue
         table[ident] = Symbol(ident, doc.kind, doc, span)
-    return SymbolTable(table)
+        if not VALID_ID.match(ident):
+            unsure.add(ident.lower())  # the schema reports it (MM2005)
+    return SymbolTable(table, unsure=frozenset(unsure))
 
 
 def kind_map(table: SymbolTable) -> Mapping[str, str]:

@@ -7,6 +7,7 @@ value and phrased with the author's own text; at most a few per document, best f
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from functools import cache
 from importlib import resources
@@ -17,6 +18,7 @@ from jsonschema.exceptions import ValidationError, relevance
 
 from compiler.diagnostics import Diagnostics, did_you_mean
 from compiler.loader import SourceDoc
+from runtime.image.words import with_article
 
 SCHEMA_PACKAGE = "compiler.schemas"
 MAX_PER_DOC = 5
@@ -98,7 +100,7 @@ def _report(doc: SourceDoc, err: ValidationError, diags: Diagnostics) -> None:
         return
     if v == "required":
         missing = [k for k in vv if isinstance(inst, dict) and k not in inst]
-        label = f"a {doc.kind}" if not path else f"'{name}'"
+        label = with_article(str(doc.kind)) if not path else f"'{name}'"
         diags.error(
             "MM2002",
             f"{label} needs '{missing[0] if missing else vv}'",
@@ -147,9 +149,10 @@ def _report(doc: SourceDoc, err: ValidationError, diags: Diagnostics) -> None:
         )
         return
     if v == "pattern":
-        diags.error(
-            "MM2005", f"{_show(inst)} is not a valid {name}", where, _hint_for_pattern(vv)
-        )
+        hint = _hint_for_pattern(vv)
+        if isinstance(inst, str) and inst != inst.lower() and re.match(vv, inst.lower()):
+            hint = f"write it in lowercase: '{inst.lower()}'"
+        diags.error("MM2005", f"{_show(inst)} is not a valid {name}", where, hint)
         return
     if v in ("minimum", "maximum", "minItems", "minLength", "minProperties", "maxItems", "maxLength"):
         diags.error(

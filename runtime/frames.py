@@ -25,8 +25,10 @@ def _cut_point(text: str, max_bytes: int) -> int:
 def split_frames(text: str, max_bytes: int = DEFAULT_FRAME_BYTES) -> list[str]:
     """Split ``text`` into frames of ≤ ``max_bytes`` UTF-8 bytes.
 
-    Prefers to cut after the last newline or space in the window (the whitespace at the cut
-    is dropped); otherwise cuts at a character boundary.  Empty text gives one empty frame.
+    Prefers to cut at the last newline in the window when the line after it then fits one
+    frame whole and the cut wastes at most half a frame; else after the last space or newline
+    (the whitespace at the cut is dropped); otherwise at a character boundary.  Empty text
+    gives one empty frame.
     """
     if max_bytes < MIN_FRAME_BYTES:
         raise ValueError(f"frame size must be at least {MIN_FRAME_BYTES} bytes")
@@ -44,6 +46,12 @@ def split_frames(text: str, max_bytes: int = DEFAULT_FRAME_BYTES) -> list[str]:
         brk = max(window.rfind("\n"), window.rfind(" "))
         if cut < len(rest) and rest[cut] in " \n":
             brk = cut
+        newline = window.rfind("\n")
+        if 0 < newline < brk and newline >= cut // 2 and rest[brk] != "\n":
+            end = rest.find("\n", newline + 1)
+            line = rest[newline + 1 : end if end >= 0 else len(rest)]
+            if utf8_len(line) <= max_bytes:  # cutting at the space would split this line
+                brk = newline
         if brk > 0 and brk >= cut // 3:
             frames.append(rest[:brk].rstrip())
             rest = rest[brk + 1 :].lstrip(" ")

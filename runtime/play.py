@@ -1,6 +1,6 @@
 """``meshmush play``: the engine on a console, with exactly the frames the radio would send.
 
-Interactive (no ``--script``): one player (``--player``, default ``player``), a prompt with
+Interactive (no ``--script``): one player (``--player``, default ``Traveller``), a prompt with
 line editing on a terminal, real time for ticks.  Script mode (``--script FILE``, or ``-`` for
 standard input read line by line): lines ``NAME> COMMAND``; ``#`` lines and blank lines are
 comments; ``@wait DURATION`` (``30s``, ``10m``, ``1h30m``) advances the script's clock and runs
@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TextIO
 
+from runtime.engine import names
 from runtime.engine.engine import Engine, EngineConfig, EngineError
 from runtime.engine.ticks import aligned_start
 from runtime.engine.world_view import WorldView
@@ -48,6 +49,7 @@ from runtime.transport.handler import Outgoing
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 MAX_NAME = 32
+DEFAULT_PLAYER = "Traveller"
 MAX_SCRIPT_LINE = 4096
 """Characters in one script line; a longer one (``--script /dev/zero``) is a usage error, not
 a process that reads until memory runs out."""
@@ -117,7 +119,13 @@ def parse_line(text: str, number: int, where: str) -> Step | None:
             f"{where}:{number}: player name {name[:40]!r} must be one word of at most {MAX_NAME} characters"
             " without spaces, '>', '#' or '@'"
         )
+    if names.is_reserved(name):
+        raise ScriptError(f"{where}:{number}: {_reserved(name)}")
     return Say(number, name, command.strip())
+
+
+def _reserved(name: str) -> str:
+    return f"player name {name!r} is reserved (system replies start with it); choose another"
 
 
 def parse_script(lines: Iterable[str], where: str) -> Iterator[Step]:
@@ -271,11 +279,17 @@ def run_play(
     _setup_logging()
     if fmt not in ("text", "jsonl"):
         return _fail(f"unknown --format {fmt!r} (text or jsonl)", EXIT_USAGE)
-    name = (player or "player").strip()
+    if player is not None and not player.strip():
+        return _fail("--player needs a name, e.g. --player Ana", EXIT_USAGE)
+    name = (player or DEFAULT_PLAYER).strip()
     if not _NAME.match(name) or len(name) > MAX_NAME:
         return _fail(f"--player {name!r}: one word of at most {MAX_NAME} characters", EXIT_USAGE)
+    if names.is_reserved(name):
+        return _fail(f"--player: {_reserved(name)}", EXIT_USAGE)
     if sysop is not None and (not _NAME.match(sysop) or len(sysop) > MAX_NAME):
         return _fail(f"--sysop {sysop!r}: one word of at most {MAX_NAME} characters", EXIT_USAGE)
+    if sysop is not None and names.is_reserved(sysop):
+        return _fail(f"--sysop: {_reserved(sysop)}", EXIT_USAGE)
     steps: Iterable[Step] | None = None
     stream: IO[bytes] | None = None
     if script is not None and str(script) != "-":

@@ -125,7 +125,7 @@ def exits(local: bool = False) -> dict[str, Any]:
 
 
 def all_schemas() -> dict[str, dict[str, Any]]:
-    flags = {"type": "array", "items": {"type": "string"}, "description": "Flags such as safe, dark"}
+    flags = {"type": "array", "items": {"type": "string"}, "description": "Flags the runtime implements (runtime/image/flags.py); any other flag is a warning (MM4018)"}
     aliases = {"type": "array", "items": {"type": "string"}, "description": "Other names players may use"}
     currency = {
         "description": "The world's money",
@@ -300,7 +300,7 @@ def all_schemas() -> dict[str, dict[str, Any]]:
                 "name": TEXT,
                 "aliases": aliases,
                 "description": TEXT,
-                "takeable": _d({"type": "boolean"}, "Players can take it"),
+                "takeable": _d({"type": "boolean"}, "Players can take it (default true: objects are takeable unless they say takeable: false)"),
                 "value": _d(MONEY, "What it is worth"),
                 "flags": flags,
                 "shop": _d(ID, "Vending machine: USE opens this shop"),

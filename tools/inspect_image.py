@@ -6,14 +6,21 @@ from collections.abc import Iterator
 
 from runtime.image import model
 from runtime.image.codec import ImageInfo
-from runtime.image.disasm import disassemble
+from runtime.image.disasm import disassemble, literal
 from runtime.image.games import SETTINGS, expected_return, percent
 from runtime.image.money import format_amount
+from runtime.image.words import count
+
+
+def _default(var: model.StateVar, money: model.Currency) -> str:
+    if var.type == "money" and isinstance(var.default, int):
+        return format_amount(var.default, money)
+    return literal(var.default)
 
 
 def _code(title: str, code: model.Code) -> Iterator[str]:
-    yield f"    == {title}  ({code.file}, {len(code.ops)} bytes, max {code.max_steps} steps,"
-    yield f"       {code.max_messages} messages)"
+    yield f"    == {title}  ({code.file}, {count(len(code.ops), 'byte')}, max {count(code.max_steps, 'step')},"
+    yield f"       {count(code.max_messages, 'message')})"
     for line in disassemble(code):
         yield f"      {line}"
 
@@ -49,7 +56,7 @@ def render_inspect(world: model.World, info: ImageInfo) -> str:
         "",
         "state:",
     ]
-    out += [f"  {v.name}: {v.type} = {v.default!r}" for v in world.state]
+    out += [f"  {v.name}: {v.type} = {_default(v, money)}" for v in world.state]
     if world.triggers:
         out.append("world triggers:")
         out += _triggers("world", world.triggers)
@@ -71,7 +78,7 @@ def render_inspect(world: model.World, info: ImageInfo) -> str:
     if world.npcs:
         out.append("npcs:")
     for n in world.npcs:
-        out.append(f'  {n.id} "{n.name}" in {n.room}, {len(n.dialogue)} dialogue nodes')
+        out.append(f'  {n.id} "{n.name}" in {n.room}, {count(len(n.dialogue), "dialogue node")}')
         for node in n.dialogue:
             if node.do is not None:
                 out += _code(f"node {node.id} do", node.do)

@@ -26,6 +26,7 @@ class TriggerContext:
     ids: Mapping[str, str]
     currency: Currency
     line_base: int = 0  # file line just before the document's first line: line tables are document-relative
+    unsure: frozenset[str] = frozenset()  # lowercased ids whose definition is broken (compiler.resolve)
 
 
 def compile_block(

@@ -16,7 +16,14 @@ from compiler.triggers.parser import ParseFailed, Problem, parse_block, parse_ex
 from runtime.image.bytecode import bounds, decode
 from runtime.image.model import Code, LineEntry, Scalar
 from runtime.image.opcodes import BY_NAME, MAX_MESSAGES, MAX_STEPS, TEXT_KINDS
+from runtime.image.words import count
 
+VALUE_EXAMPLES = {
+    "bool": "true or false",
+    "int": "a whole number, e.g. 3",
+    "money": "an amount in the currency notation, e.g. 10.00",
+    "text": 'text, e.g. "hello"',
+}
 READ_ONLY = {"player.name": "text", "player.balance": "money", "room.name": "text", "self.name": "text"}
 FUNCTIONS = {"has": 1, "here": 1, "random": 2, "chance": 1}
 ARITH = {"+": "ADD", "-": "SUB", "*": "MUL", "/": "DIV"}
@@ -88,7 +95,7 @@ class _Compiler:
         scope = name.split(".", 1)[0]
         owner, event = self.ctx.owner, self.ctx.event
         if scope == "self" and owner not in ("object", "npc", "dialogue"):
-            return f"'{name}': there is no 'self' in a {owner} trigger (only objects and NPCs have one)"
+            return f"'{name}': there is no 'self' in {a_or_an(owner)} trigger (only objects and NPCs have one)"
         if scope == "room" and owner == "world" and event != "login":
             return f"'{name}': a world '{event}' trigger has no room"
         if scope == "player" and event == "tick":
@@ -139,8 +146,11 @@ class _Compiler:
 
     def check_id(self, target: str, pos: ast.Pos, kind: str, what: str) -> None:
         actual = self.ctx.ids.get(target)
+        if actual is None and target.lower() in self.ctx.unsure:
+            self.failed = True  # its definition is broken, and reported there
+            raise _Failed
         if actual is None:
-            candidates = [i for i, k in self.ctx.ids.items() if k == kind]
+            candidates = [i for i, k in self.ctx.ids.items() if k == kind and i.lower() not in self.ctx.unsure]
             self.error(
                 "MM3005",
                 f"{what} '{target}' does not exist",
@@ -186,7 +196,12 @@ class _Compiler:
                 e.emit("NOT", line=self.line(node.pos))
                 return "bool"
             if t not in ("int", "money"):
-                self.error("MM3004", f"'-' needs a number or money, but this is {t}", node.pos)
+                self.error(
+                    "MM3004",
+                    f"'-' needs a number or money, but this is {t}",
+                    node.operand.pos,
+                    "negate a whole number or an amount, e.g. -1 or -2.50",
+                )
                 raise _Failed
             e.emit("NEG", line=self.line(node.pos))
             return t
@@ -198,12 +213,22 @@ class _Compiler:
         if node.op in ("and", "or"):
             lt = self.expr(node.left)
             if lt != "bool":
-                self.error("MM3004", f"'{node.op}' needs true/false on the left, but this is {lt}", node.pos)
+                self.error(
+                    "MM3004",
+                    f"'{node.op}' needs true/false on the left, but this is {lt}",
+                    node.left.pos,
+                    f"compare it first, e.g. x > 0 {node.op} …",
+                )
                 raise _Failed
             at = e.emit("AND_JUMP" if node.op == "and" else "OR_JUMP", 0, line=line)
             rt = self.expr(node.right)
             if rt != "bool":
-                self.error("MM3004", f"'{node.op}' needs true/false on the right, but this is {rt}", node.pos)
+                self.error(
+                    "MM3004",
+                    f"'{node.op}' needs true/false on the right, but this is {rt}",
+                    node.right.pos,
+                    f"compare it first, e.g. … {node.op} x > 0",
+                )
                 raise _Failed
             e.patch_jump(at)
             return "bool"
@@ -253,7 +278,7 @@ class _Compiler:
         if len(node.args) != want:
             self.error(
                 "MM3012",
-                f"{node.name}() takes {want} argument{'s' if want > 1 else ''}, not {len(node.args)}",
+                f"{node.name}() takes {count(want, 'argument')}, not {len(node.args)}",
                 node.pos,
                 {
                     "has": "has(town.lantern)",
@@ -340,10 +365,8 @@ class _Compiler:
                 self.error(
                     "MM3004",
                     f"'{s.name}' is {t}, but the value is {vt}",
-                    s.pos,
-                    "write money amounts in the currency notation, e.g. 10.00"
-                    if "money" in (t, vt)
-                    else None,
+                    s.value.pos,
+                    f"'{s.name}' is declared as {t} in the world's state:, so give it {VALUE_EXAMPLES[t]}",
                 )
                 raise _Failed
             e.emit("STORE", e.name(s.name), line=line)
@@ -368,7 +391,7 @@ class _Compiler:
             if self.ctx.event not in CANCELLABLE_EVENTS:
                 self.error(
                     "MM3007",
-                    f"'stop' cannot cancel a '{self.ctx.event}' event",
+                    "'stop' cannot cancel " + a_or_an(f"'{self.ctx.event}' event"),
                     s.pos,
                     "stop works in " + ", ".join(sorted(CANCELLABLE_EVENTS)) + " triggers",
                 )
@@ -448,11 +471,13 @@ def compile_source(
         try:
             t = c.expr(tree)
             if expect is not None and t != expect:
+                shown = " ".join(source.split())
+                shown = shown if len(shown) <= 60 else shown[:59] + "…"
                 c.error(
                     "MM3004",
-                    f"this condition is {t}, but it must be true/false",
+                    f"the condition '{shown}' is {t}, but it must be true/false",
                     tree.pos,
-                    "compare it, e.g. world.count > 0",
+                    f"compare it, e.g. {shown} > 0" if t in ("int", "money") else "compare it, e.g. world.count > 0",
                 )
             c.e.emit("RETURN", line=c.line(tree.pos))
         except _Failed:

@@ -136,7 +136,7 @@ def _syntax_problem(exc: UnexpectedInput, text: str) -> Problem:
                 "the code ends too early",
                 _expected_words(set(exc.expected)) or None,
             )
-        shown = "a new line" if tok.type == "_NL" else f"'{tok.value}'"
+        shown = "end of line" if tok.type == "_NL" else f"'{tok.value}'"
         hint: str | None = _expected_words(set(exc.expected))
         if tok.value == "else":
             hint = "put 'else' on the same line as the closing '}': } else {"

@@ -306,6 +306,14 @@ class Context(WorldContext):
     def fail(self, text: str) -> NoReturn:
         raise Refusal(text)
 
+    def once(self, key: str, text: str) -> str:
+        """``text`` the first time this session asks for hint ``key``, then "": a hint said
+        once is not repeated in every reply ("Houses are sold at …")."""
+        if key in self.session.told:
+            return ""
+        self.session.told.add(key)
+        return text
+
     # ---------------------------------------------------------------- helpers
     def parse_money(self, text: str) -> int:
         value = self.world.parse_money(text, self.currency)

@@ -16,11 +16,11 @@ import logging
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import ModuleType
 
-from runtime.engine import permissions, strays, triggers
+from runtime.engine import names, permissions, strays, triggers
 from runtime.engine.actions import EngineActions, resolve_room
 from runtime.engine.admission import Admission, AdmissionConfig
 from runtime.engine.context import Context, Outbox, Owner, Refusal, WorldContext
@@ -49,6 +49,8 @@ SAVE_FAILED = "Sorry, the server could not save that. Please try again."
 TRIGGER_FAILED = "Something in the world went wrong, so nothing happened. The keeper has been told."
 INTERNAL_ERROR = "Sorry, that went wrong and nothing changed. The keeper has been told."
 NOTHING = "Nothing happens."
+ASLEEP = "You are asleep already; your things are safe. Send any other command to come back."
+NOT_IN = "You are not in the world yet. Send LOOK to come in."
 JOURNAL_CHARS = 500
 STRAY_CHECK_MS = 60 * 60_000
 """How often the engine's tick looks for players who never came back (``runtime.engine.strays``)."""
@@ -462,11 +464,20 @@ class Engine:
         lookup = self.registry.resolve(word, level, grants) if word else None
         verb = lookup.verb if lookup is not None else None
         command = Command(line, word, verb.name if verb is not None else "", args)
+        if (row is not None and inc.name is not None and names.is_placeholder(str(row[1]), key)
+                and not names.is_placeholder(inc.name, key)):
+            self._rename(key, inc.name, now, parts, events)
         session = self.sessions.live(key, now)
+        if (session is None or row is None) and verb is not None and verb.name == "quit" and not welcome:
+            out.add(key, ASLEEP if row is not None else NOT_IN)  # no waking up, no "appears" / "falls asleep"
+            return _Result(key, CommandRecord(seq, now, key, line[:JOURNAL_CHARS], True, merge(parts) if parts
+                                              else EMPTY, tuple(audit)), out, events)
+        skipped_room, room_at = False, 0  # the login left the room to the command (a move), which may fail
         if session is None or row is None:
             shows_room = verb is not None and verb.shows_room
-            session = self._login(key, now, out, parts, events, audit, show_room=welcome or not shows_room,
-                                  name=inc.name)
+            skipped_room = shows_room and not welcome
+            session, room_at = self._login(key, now, out, parts, events, audit,
+                                           show_room=welcome or not shows_room, name=inc.name)
             if session is None:
                 record = CommandRecord(seq, now, key, line[:JOURNAL_CHARS], False, merge(parts), tuple(audit))
                 return _Result(key, record, out, events)
@@ -508,6 +519,8 @@ class Engine:
             self._error(now, key, "internal", events)
             cmd_out = Outbox()
             cmd_out.add(key, INTERNAL_ERROR)
+        if skipped_room and not ok:  # where they are (as a login shows it), then why not
+            out.insert(key, room_at, self._room_view(key, session, now, origin))
         out.extend(cmd_out)
         if ok and session.ending:
             self.sessions.end(key)
@@ -555,6 +568,16 @@ class Engine:
         out.add(key, verdict)
         return True
 
+    def _room_view(self, key: str, session: Session, now: int, origin: Origin) -> str:
+        """What LOOK would show the player (read only)."""
+        txn = self.tables.begin()
+        try:
+            ctx = self._context(self._state(txn), key, Command("", "", "", ""), session, now, Outbox(), origin)
+            room = ctx.room(ctx.player.room)
+            return describe_room(ctx, room) if room is not None else ""
+        finally:
+            txn.rollback()
+
     def _peek_player(self, key: str) -> Row | None:
         txn = self.tables.begin()
         try:
@@ -599,7 +622,7 @@ class Engine:
 
     def _login(self, key: str, now: int, out: Outbox, parts: list[ChangeSet],
                events: list[EventRow], audit: list[AuditRow],
-               show_room: bool, name: str | None = None) -> Session | None:
+               show_room: bool, name: str | None = None) -> tuple[Session | None, int]:
         """Start a session: create a new player (start room, starting balance), greet, fire the
         world's ``login`` triggers and systems' ``on_login`` (which may refuse the session with
         ``ctx.fail``); in its own transaction so a failing first command does not undo the player."""
@@ -613,7 +636,7 @@ class Engine:
             w = self.world.world
             new = player is None
             if player is None:
-                player = state.create_player(key, self._unique_name(state, name or key), w.start,
+                player = state.create_player(key, self._unique_name(state, key, name or key), w.start,
                                              w.currency.starting_balance, now)
                 ctx.reply(f"Welcome to {w.title}!")
             ctx.to_others(f"{player.name} appears.", tag=(key, player.room, +1))
@@ -621,6 +644,7 @@ class Engine:
             for hooks in self.registry.hooks:
                 if hooks.on_login is not None:
                     hooks.on_login(ctx)
+            room_at = out.mark(key) + local.mark(key)  # where the room goes if a failed move needs it
             if show_room:
                 room = ctx.room(ctx.player.room)
                 if room is not None:
@@ -635,30 +659,48 @@ class Engine:
             txn.rollback()
             self.sessions.end(key)
             out.add(key, refusal.text)
-            return None
+            return None, 0
         except triggers.TriggerFault as fault:
             txn.rollback()
             log.warning("login trigger failed at %s: %s (player %s)", fault.where, fault.problem, key)
             self.sessions.end(key)
             out.add(key, TRIGGER_FAILED)
-            return None
+            return None, 0
         except Exception:
             txn.rollback()
             log.exception("login failed (player %s)", key)
             self.sessions.end(key)
             out.add(key, INTERNAL_ERROR)
-            return None
+            return None, 0
         out.extend(local)
-        return session
+        return session, room_at
 
     @staticmethod
-    def _unique_name(state: State, key: str) -> str:
-        base = (clean(key)[:20] or "player").replace(" ", "_")
-        name, n = base, 1
-        while state.player_by_name(name) is not None:
-            n += 1
-            name = f"{base}{n}"
-        return name
+    def _unique_name(state: State, key: str, wanted: str | None) -> str:
+        """A new player's name: ``wanted`` (a radio's long name, a script's NAME) made typable
+        and unique, else the placeholder for ``key`` (see ``runtime.engine.names``)."""
+        given = names.sanitise(wanted) if wanted is not None and not names.is_placeholder(wanted, key) else None
+        return names.unique(given or names.placeholder(key), lambda n: state.player_by_name(n) is not None)
+
+    def _rename(self, key: str, wanted: str, now: int, parts: list[ChangeSet], events: list[EventRow]) -> None:
+        """A player still on a placeholder name takes the name its radio's NODEINFO gives."""
+        txn = self.tables.begin()
+        try:
+            state = self._state(txn)
+            player = state.require_player(key)
+            given = names.sanitise(wanted)
+            if given is None or not names.is_placeholder(player.name, key):
+                txn.rollback()
+                return
+            name = names.unique(given, lambda n: (p := state.player_by_name(n)) is not None and p.key != key)
+            state.save_player(replace(player, name=name))
+            parts.append(txn.commit())
+        except Exception:  # a name is not worth the command: keep the old one
+            txn.rollback()
+            log.exception("could not rename player %s", key)
+            return
+        log.info("player %s is now called %s (was %s): their radio's name arrived", key, name, player.name)
+        events.append((now, "rename", key, player.room, {"from": player.name, "to": name}))
 
     # ------------------------------------------------------------------ durability
     def _commit(self, results: list[_Result], notify: bool = True,

@@ -19,12 +19,10 @@ from __future__ import annotations
 
 import unicodedata
 
-NOTICE_WORDS = frozenset({
-    "you", "your", "slow", "sorry", "something", "server", "system", "welcome", "money", "that",
-    "the", "staff", "admin", "administrator", "sysop", "moderator", "builder", "player", "meshmush",
-    "notice", "warning", "error", "alert", "broadcast", "keeper", "nothing", "unknown", "type",
-})
-"""Words system notices and replies begin with (casefolded)."""
+from runtime.engine.names import RESERVED
+
+NOTICE_WORDS = RESERVED
+"""Words system notices and replies begin with (``runtime.engine.names.RESERVED``, the one list)."""
 
 
 def one_line(text: str) -> str:

@@ -33,6 +33,9 @@ NO_GRANTS: frozenset[str] = frozenset()
 MIN_PREFIX = 3
 """Shortest abbreviation of a verb that is accepted (when it is unambiguous)."""
 
+OTHER_TOPIC = "other"
+"""The HELP topic of verbs that name none."""
+
 
 class RegistryError(Exception):
     """Two modules claim the same command word, or a verb is malformed."""
@@ -50,6 +53,7 @@ class Verb:
     listed: bool = True  # shown in the HELP command list (directions are summarised instead)
     abbreviate: bool = True  # an unambiguous prefix of ``name`` (≥ MIN_PREFIX letters) works
     shows_room: bool = False  # the verb shows a room itself (LOOK, moves): a login skips its own view
+    topic: str = ""  # the HELP topic listing it: "move", "items", "talk", "money" … ("" → OTHER_TOPIC)
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,13 @@ class Lookup:
     suggestion: str | None = None
 
 
+STAFF_TOPIC = "staff"
+"""A staff command's HELP topic: replaced by its level's name from the staff table
+("moderator", "admin", "sysop", "builder"); those topics come last, each shown only to those who
+may use one of its commands."""
+STAFF_TOPICS = ("moderator", "admin", "sysop", "builder")
+
+
 class Registry:
     """All verbs and hooks of one engine.  Built once; read-only afterwards."""
 
@@ -115,6 +126,12 @@ class Registry:
                     raise RegistryError(f"help topic '{topic}' is defined twice")
                 topics[topic] = text
         self.help_topics: Mapping[str, str] = topics
+        order: dict[str, None] = {}
+        for verb in self.verbs:
+            order.setdefault(verb.topic or OTHER_TOPIC, None)
+        staff_last = {t: i + 1 for i, t in enumerate(STAFF_TOPICS)}
+        self.topics: tuple[str, ...] = tuple(sorted(order, key=lambda t: staff_last.get(t, 0)))
+        """HELP topics of the verbs, in the order modules listed them (staff commands last)."""
 
     @classmethod
     def collect(cls, modules: Iterable[ModuleType]) -> Registry:
@@ -197,12 +214,16 @@ def _staff_level(verb: Verb) -> Verb:
         raise RegistryError(
             f"staff command '{verb.name}' declares level {verb.min_level}, but the staff table says {need}"
         )
-    return replace(verb, min_level=level)
+    # HELP files staff commands under their level ("HELP MODERATOR"), unless they chose a topic
+    topic = need if verb.topic in ("", STAFF_TOPIC) else verb.topic
+    return replace(verb, min_level=level, topic=topic)
 
 
 def _check_verb(verb: Verb) -> None:
     for word in (verb.name, *verb.aliases):
         if not word or word != word.lower() or " " in word:
             raise RegistryError(f"verb word {word!r} must be one lowercase word")
+    if verb.topic and (verb.topic != verb.topic.lower() or not verb.topic.isalpha()):
+        raise RegistryError(f"verb '{verb.name}' has topic {verb.topic!r}: one lowercase word")
     if verb.min_level < 0 or verb.min_level > max(LEVELS.values()):
         raise RegistryError(f"verb '{verb.name}' has min_level {verb.min_level}")

@@ -9,7 +9,7 @@ again with their next command.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 DEFAULT_TIMEOUT_MS = 30 * 60 * 1000
 
@@ -21,6 +21,7 @@ class Session:
     last_ms: int
     pending: str | None = None  # the rest of a paged reply, for MORE
     ending: bool = False  # QUIT: end the session once the command has committed
+    told: set[str] = field(default_factory=set)  # one-time hints already given (``Context.once``)
 
 
 class Sessions:

@@ -35,6 +35,7 @@ from typing import Any
 
 from runtime.image import model
 from runtime.image.versions import FORMAT_VERSION, SUPPORTED_VERSIONS
+from runtime.image.words import with_article
 
 MAGIC = b"\x89MMI\r\n\x1a\n"
 _HEADER = struct.Struct(">8sHHI32s")
@@ -175,7 +176,7 @@ class _Codec:
         src = (
             "def dec(v):\n"
             f"    if len(v) != {n}:\n"
-            f"        raise ImageError(f'a {cls.__name__} record has {{len(v)}} fields, expected {n}')\n"
+            f"        raise ImageError(f'{with_article(cls.__name__)} record has {{len(v)}} fields, expected {n}')\n"
             "    o = new(cls)\n"
             f"    o.__dict__.update({{{', '.join(items)}}})\n"
             "    return o\n"

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import json
+
 from runtime.image.bytecode import BytecodeError, decode
-from runtime.image.model import Code
+from runtime.image.model import Code, Scalar
 
 _KINDS = ("int", "bool", "money", "text")
+
+
+def literal(value: Scalar) -> str:
+    """A value as a world's author writes it: true/false, 3, "text" (never a Python repr)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
 
 
 def line_at(code: Code, pc: int) -> int:
@@ -31,8 +42,8 @@ def disassemble(code: Code) -> list[str]:
         operands = []
         for kind, arg in zip(ins.op.operands, ins.args, strict=True):
             if kind == "const":
-                value = code.consts[arg] if arg < len(code.consts) else "?"
-                operands.append(f"{arg:3d} ({value!r})")
+                value = literal(code.consts[arg]) if arg < len(code.consts) else "?"
+                operands.append(f"{arg:3d} ({value})")
             elif kind == "name":
                 operands.append(f"{arg:3d} ({code.names[arg] if arg < len(code.names) else '?'})")
             elif kind == "jump":

@@ -29,6 +29,7 @@ from runtime.engine.context import Context
 from runtime.engine.world_view import CURRENCY_META, currency_to_json
 from runtime.image.model import Currency, Tier
 from runtime.image.money import MoneyError, format_amount, parse_amount
+from runtime.image.words import count
 
 MODES = ("decimal", "multitier")
 MAX_DECIMALS = 6
@@ -138,8 +139,10 @@ def report(p: Plan, dry: bool) -> str:
     head = "Dry run, nothing changed" if dry else "Converted"
     lines = [
         f"{head}: {describe(p.source)} -> {describe(p.target)}.",
-        f"{p.player_count} players hold {p.total.old}={p.total.new}; start {p.start.old}={p.start.new};"
-        f" {p.prices} prices; ledger {p.ledger_rows} rows {p.ledger_total.old}={p.ledger_total.new}.",
+        f"{count(p.player_count, 'player')} {'holds' if p.player_count == 1 else 'hold'}"
+        f" {p.total.old}={p.total.new}; start {p.start.old}={p.start.new};"
+        f" {count(p.prices, 'price')}; ledger {count(p.ledger_rows, 'row')}"
+        f" {p.ledger_total.old}={p.ledger_total.new}.",
         "Rounding: 0 for every amount (same smallest unit).",
     ]
     lines += [f"{a.label} {a.old}={a.new} rounding 0" for a in p.players]

@@ -17,6 +17,7 @@ from runtime.engine.describe import exits_line
 from runtime.engine.registry import LEVELS, Hooks, Verb
 from runtime.frames import DEFAULT_FRAME_BYTES, utf8_len
 from runtime.image.model import Board, Room
+from runtime.image.words import count
 from runtime.store.tables import Row
 from runtime.systems.mail import is_number
 from runtime.systems.messages_text import age, ago, message_body, name_of, preview
@@ -64,7 +65,7 @@ def do_read(ctx: Context) -> None:
     if not rows:
         ctx.reply(f"The {board.name} is empty. POST TEXT pins a note.")
         return
-    head = f"{board.name}, {len(rows)} post{'s' if len(rows) > 1 else ''}. READ N for one:"
+    head = f"{board.name}, {count(len(rows), 'post')}. READ N for one:"
     lines = [head]
     size = utf8_len(head)
     for pid, at, _board, author, body in reversed(rows[-SHOWN:]):
@@ -117,11 +118,11 @@ def room_notes(ctx: Context, room: Room) -> Sequence[str]:
 
 VERBS: tuple[Verb, ...] = (
     Verb("read", do_read, usage="read [N]", summary="the newest posts on the board here, or post N",
-         example="read 12"),
+         example="read 12", topic="boards"),
     Verb("post", do_post, usage="post TEXT", summary="pin a note to the board here",
-         example="post Lost: grey cat, answers to Tom"),
+         example="post Lost: grey cat, answers to Tom", topic="boards"),
     Verb("/remove", do_remove, usage="/remove N", summary="take post N off the board here",
-         example="/remove 12", min_level=LEVELS["moderator"]),
+         example="/remove 12", min_level=LEVELS["moderator"], topic="staff"),
 )
 
 HOOKS = Hooks(room_notes=room_notes)

@@ -183,7 +183,7 @@ def unmatched(ctx: Context) -> bool:
 
 VERBS: tuple[Verb, ...] = (
     Verb("talk", do_talk, usage="talk NPC [N]", summary="talk to someone here; answer with a number",
-         example="talk mayor"),
+         example="talk mayor", topic="talk"),
 )
 
 HOOKS = Hooks(

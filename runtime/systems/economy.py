@@ -79,8 +79,20 @@ def _split_give(args: str) -> tuple[str, str] | None:
     return (thing, who) if thing and who else None
 
 
+def _give_without_to(ctx: Context, args: str) -> tuple[str, str] | None:
+    """'lamp Ana' (or 'Ana lamp'): the recipient is the last word, or the first when only that
+    one names someone here."""
+    words = args.split()
+    if len(words) < 2:
+        return None
+    here = [Candidate(p, p.name, ()) for p in ctx.online_in_room(ctx.player.room, (ctx.player_key,))]
+    if match(words[-1], here).item is None and match(words[0], here).item is not None:
+        return " ".join(words[1:]), words[0]
+    return " ".join(words[:-1]), words[-1]
+
+
 def do_give(ctx: Context) -> None:
-    parsed = _split_give(ctx.command.args)
+    parsed = _split_give(ctx.command.args) or _give_without_to(ctx, ctx.command.args)
     if parsed is None:
         ctx.fail("Give what to whom? e.g. give lantern to Ana")
     thing, who = parsed
@@ -173,16 +185,17 @@ MONEY_HELP = (
 
 VERBS: tuple[Verb, ...] = (
     Verb("balance", do_balance, aliases=("bal",), usage="balance", summary="how much money you have",
-         example="bal"),
+         example="bal", topic="money"),
     Verb("pay", do_pay, usage="pay NAME AMOUNT", summary="send money to a player, anywhere",
-         example="pay Ana 1.00"),
+         example="pay Ana 1.00", topic="money"),
     Verb("give", do_give, usage="give THING to NAME", summary="hand a thing to someone here",
-         example="give lantern to Ana"),
+         example="give lantern to Ana", topic="items"),
     Verb("/ledger", do_ledger, usage="/ledger [NAME]", summary="the newest money transfers",
-         example="/ledger Ana", min_level=LEVELS["admin"]),
+         example="/ledger Ana", min_level=LEVELS["admin"], topic="staff"),
     Verb("/convert_currency", do_convert_currency, usage="/convert_currency MODE [--dry-run]",
          summary="switch the money between decimal and multitier",
-         example="/convert_currency multitier --dry-run", min_level=LEVELS["admin"], abbreviate=False),
+         example="/convert_currency multitier --dry-run", min_level=LEVELS["admin"], abbreviate=False,
+         topic="staff"),
 )
 
 HOOKS = Hooks(help_topics={"money": MONEY_HELP})

@@ -37,6 +37,7 @@ from runtime.engine.state import HOLDER_PLAYER, Player, State
 from runtime.engine.world_view import WorldView
 from runtime.image.model import Exit, HouseTemplate, Housing, Room
 from runtime.image.money import parse_count
+from runtime.image.words import count, with_article
 from runtime.store.tables import Row
 
 PREFIX = "house"
@@ -236,11 +237,11 @@ def _for_sale(ctx: Context, docs: Sequence[Housing]) -> str:
     return ", ".join(f"{t.key} {ctx.money(t.price)}" for h in docs for t in h.templates)
 
 
-def _where_sold(ctx: Context) -> str:
+def _where_sold(ctx: Context, before: str) -> str:
+    """``before``, then where houses are sold — said once a session, not in every reply."""
     names = sorted({(r.name if (r := ctx.world.room(h.office)) else h.office) for h in ctx.world.world.housing})
-    if not names:
-        return "No houses are sold in this world."
-    return f"Houses are sold at the {join_list(names)}."
+    where = f"Houses are sold at the {join_list(names)}." if names else "No houses are sold in this world."
+    return " ".join(t for t in (before, ctx.once("housing.where", where)) if t)
 
 
 def _move_out(ctx: Context, who: Player, to: str, text: str, quiet: Collection[str] = ()) -> None:
@@ -282,7 +283,7 @@ def show(ctx: Context) -> None:
     if invited:
         lines.append("Invited to: " + ", ".join(invited) + ".")
     if not mine:
-        lines.insert(0, f"You own no house. {_where_sold(ctx)}")
+        lines.insert(0, _where_sold(ctx, "You own no house."))
     ctx.reply("\n".join(lines))
 
 
@@ -290,7 +291,7 @@ def buy(ctx: Context, arg: str) -> None:
     st = ctx.state
     docs = offices(ctx.world, ctx.player.room)
     if not docs:
-        ctx.fail(f"You can buy a house only at a housing office. {_where_sold(ctx)}")
+        ctx.fail(_where_sold(ctx, "You can buy a house only at a housing office."))
     if not arg:
         ctx.fail(f"Buy which? For sale: {_for_sale(ctx, docs)}.")
     cands = [Candidate((h, t), t.key, (t.name,), group=f"{h.id}/{t.key}") for h in docs for t in h.templates]
@@ -301,7 +302,7 @@ def buy(ctx: Context, arg: str) -> None:
     owned = [h for h in houses_of(st, ctx.player_key) if h.housing == housing.id]
     if len(owned) >= housing.max_per_player:
         n = housing.max_per_player
-        ctx.fail(f"You may own {n} house{'s' if n != 1 else ''} here and have {len(owned)}. HOUSE SELL first.")
+        ctx.fail(f"You may own {count(n, 'house')} here and have {len(owned)}. HOUSE SELL first.")
     me = ctx.player
     if me.balance < template.price:
         ctx.fail(f"You can't afford that: it costs {ctx.money(template.price)} and you have {ctx.money(me.balance)}.")
@@ -312,7 +313,7 @@ def buy(ctx: Context, arg: str) -> None:
         st.adjust_balance(me.key, -template.price)
         st.ledger(me.key, f"housing:{housing.id}", template.price, f"house buy {template.key} {h.id}", ctx.now_ms)
     ctx.log_event("house_buy", {"house": h.id, "template": template.key, "price": template.price}, me.key)
-    ctx.reply(f"You bought a {template.name} for {ctx.money(template.price)}. HOME takes you there.")
+    ctx.reply(f"You bought {with_article(template.name)} for {ctx.money(template.price)}. HOME takes you there.")
 
 
 def _next_number(ctx: Context, template: HouseTemplate) -> int:
@@ -372,7 +373,7 @@ def invite(ctx: Context, arg: str) -> None:
     found = template_of(ctx.world, h)
     limit = found[1].max_guests if found is not None else 0
     if len(current) >= limit:
-        ctx.fail(f"{title(st, h)} takes at most {limit} guest{'s' if limit != 1 else ''}. HOUSE UNINVITE one first.")
+        ctx.fail(f"{title(st, h)} takes at most {count(limit, 'guest')}. HOUSE UNINVITE one first.")
     st.txn.put("house_guests", (h.id, guest.key))
     owner = ctx.player.name
     if ctx.presence.is_online(guest.key):
@@ -451,10 +452,10 @@ def do_home(ctx: Context) -> None:
         mine = houses_of(st, me.key)
         if not mine:
             hint = " HOME NAME visits a friend's house." if invitations(st, me.key) else ""
-            ctx.fail(f"You own no house. {_where_sold(ctx)}{hint}")
+            ctx.fail(_where_sold(ctx, "You own no house.") + hint)
         index = chosen
         if not 1 <= index <= len(mine):
-            ctx.fail(f"You own {len(mine)} house{'s' if len(mine) != 1 else ''}: HOME 1 to HOME {len(mine)}.")
+            ctx.fail(f"You own {count(len(mine), 'house')}: HOME 1 to HOME {len(mine)}.")
         target = mine[index - 1]
     else:
         owner = _find_player(ctx, arg)
@@ -473,9 +474,9 @@ def do_home(ctx: Context) -> None:
 VERBS: tuple[Verb, ...] = (
     Verb("house", do_house, usage="house [buy NAME|sell|invite NAME|uninvite NAME|lock|unlock|kick NAME]",
          summary="show your houses and guests, or manage them",
-         example="house buy cottage"),
+         example="house buy cottage", topic="housing"),
     Verb("home", do_home, usage="home [NAME|N]", summary="go to your house, or a friend's", example="home",
-         shows_room=True),
+         shows_room=True, topic="housing"),
 )
 
 HOOKS = Hooks(

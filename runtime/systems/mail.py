@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from runtime.engine.context import Context
 from runtime.engine.registry import Hooks, Verb
+from runtime.image.words import count
 from runtime.store.tables import Row
 from runtime.systems.messages_text import age, ago, message_body, name_of, preview, recipient
 
@@ -110,13 +111,13 @@ def do_mail(ctx: Context) -> None:
 def on_login(ctx: Context) -> None:
     unread = _unread(mailbox(ctx, ctx.player_key))
     if unread:
-        ctx.reply(f"You have {unread} unread mail{'s' if unread > 1 else ''}. Type MAIL.")
+        ctx.reply(f"You have {count(unread, 'unread mail')}. Type MAIL.")
 
 
 VERBS: tuple[Verb, ...] = (
     Verb("mail", do_mail, usage="mail [N | NAME TEXT | delete N]",
          summary="your mail; MAIL N reads one, MAIL NAME TEXT sends, MAIL DELETE N deletes",
-         example="mail Ana meet me at the well"),
+         example="mail Ana meet me at the well", topic="mail"),
 )
 
 HOOKS = Hooks(on_login=on_login)

@@ -333,20 +333,20 @@ def on_tick(ctx: WorldContext) -> None:
 
 VERBS: tuple[Verb, ...] = (
     Verb("/players", do_players, usage="/players", summary="who is online: room, idle time, level",
-         example="/players"),
-    Verb("/where", do_where, usage="/where NAME", summary="where a player is", example="/where Ana"),
+         example="/players", topic="staff"),
+    Verb("/where", do_where, usage="/where NAME", summary="where a player is", example="/where Ana", topic="staff"),
     Verb("/goto", do_goto, usage="/goto NAME|ROOM", summary="go to a player or a room", example="/goto Ana",
-         shows_room=True),
+         shows_room=True, topic="staff"),
     Verb("/mute", do_mute, usage="/mute NAME [DURATION]", summary="silence a player (say, whisper, emote, mail, post)",
-         example="/mute Bob 10m"),
-    Verb("/unmute", do_unmute, usage="/unmute NAME", summary="lift a mute", example="/unmute Bob"),
-    Verb("/kick", do_kick, usage="/kick NAME", summary="end a player's session", example="/kick Bob"),
+         example="/mute Bob 10m", topic="staff"),
+    Verb("/unmute", do_unmute, usage="/unmute NAME", summary="lift a mute", example="/unmute Bob", topic="staff"),
+    Verb("/kick", do_kick, usage="/kick NAME", summary="end a player's session", example="/kick Bob", topic="staff"),
     Verb("/ban", do_ban, usage="/ban NAME [DURATION] [REASON]", summary="refuse a radio node",
-         example="/ban Bob 1d spamming", abbreviate=False),
-    Verb("/unban", do_unban, usage="/unban NAME", summary="lift a ban", example="/unban Bob"),
-    Verb("/summon", do_summon, usage="/summon NAME", summary="bring an online player here", example="/summon Ana"),
+         example="/ban Bob 1d spamming", abbreviate=False, topic="staff"),
+    Verb("/unban", do_unban, usage="/unban NAME", summary="lift a ban", example="/unban Bob", topic="staff"),
+    Verb("/summon", do_summon, usage="/summon NAME", summary="bring an online player here", example="/summon Ana", topic="staff"),
     Verb("/broadcast", do_broadcast, usage="/broadcast TEXT", summary="tell everyone online",
-         example="/broadcast Restart in 5 minutes."),
+         example="/broadcast Restart in 5 minutes.", topic="staff"),
 )
 
 HOOKS = Hooks(gate=gate, before=before, on_tick=on_tick)

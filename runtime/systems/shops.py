@@ -253,10 +253,12 @@ def on_tick(ctx: WorldContext) -> None:
 
 
 VERBS: tuple[Verb, ...] = (
-    Verb("list", do_list, usage="list", summary="what the shops here sell and buy", example="list"),
-    Verb("buy", do_buy, usage="buy ITEM", summary="buy something a shop here sells", example="buy bread"),
+    Verb("list", do_list, usage="list", summary="what the shops here sell and buy", example="list",
+         topic="shops"),
+    Verb("buy", do_buy, usage="buy ITEM", summary="buy something a shop here sells", example="buy bread",
+         topic="shops"),
     Verb("sell", do_sell, usage="sell ITEM", summary="sell something you carry to a shop here",
-         example="sell lantern"),
+         example="sell lantern", topic="shops"),
 )
 
 HOOKS = Hooks(room_notes=room_notes, on_tick=on_tick, use_object=use_object)

@@ -28,6 +28,7 @@ from runtime.engine.context import Context
 from runtime.engine.registry import LEVELS, Hooks, Verb
 from runtime.engine.staff_table import BUILDER, GRANTS
 from runtime.engine.state import Player
+from runtime.image.words import with_article
 from runtime.store.db import AuditRow
 from runtime.systems._staff_util import find_player, label, shown
 
@@ -107,23 +108,23 @@ def _grant_args(ctx: Context, verb: str) -> tuple[str, Player]:
 def do_grant(ctx: Context) -> None:
     grant, target = _grant_args(ctx, "grant")
     if ctx.state.txn.get("staff_grants", (target.key, grant)) is not None:
-        ctx.fail(f"{target.name} is already a {grant}.")
+        ctx.fail(f"{target.name} is already {with_article(grant)}.")
     ctx.state.txn.put("staff_grants", (target.key, grant, ctx.player_key, ctx.now_ms))
     ctx.audit("grant", target.name, grant)
-    ctx.reply(f"{target.name} is now a {grant}.")
+    ctx.reply(f"{target.name} is now {with_article(grant)}.")
     if ctx.presence.is_online(target.key) and target.key != ctx.player_key:
-        ctx.tell(target.key, f"{ctx.player.name} made you a {grant}.")
+        ctx.tell(target.key, f"{ctx.player.name} made you {with_article(grant)}.")
 
 
 def do_revoke(ctx: Context) -> None:
     grant, target = _grant_args(ctx, "revoke")
     if ctx.state.txn.get("staff_grants", (target.key, grant)) is None:
-        ctx.fail(f"{target.name} is not a {grant}.")
+        ctx.fail(f"{target.name} is not {with_article(grant)}.")
     ctx.state.txn.delete("staff_grants", (target.key, grant))
     ctx.audit("revoke", target.name, grant)
-    ctx.reply(f"{target.name} is no longer a {grant}.")
+    ctx.reply(f"{target.name} is no longer {with_article(grant)}.")
     if ctx.presence.is_online(target.key) and target.key != ctx.player_key:
-        ctx.tell(target.key, f"You are no longer a {grant}.")
+        ctx.tell(target.key, f"You are no longer {with_article(grant)}.")
 
 
 def do_audit(ctx: Context) -> None:
@@ -217,16 +218,16 @@ def observe_key(ctx: Context) -> str | None:
 
 VERBS: tuple[Verb, ...] = (
     Verb("/promote", do_promote, usage="/promote NAME LEVEL", summary="raise a player to moderator, admin or sysop",
-         example="/promote Ana moderator", abbreviate=False),
+         example="/promote Ana moderator", abbreviate=False, topic="staff"),
     Verb("/demote", do_demote, usage="/demote NAME LEVEL", summary="lower a staff member's level",
-         example="/demote Ana player", abbreviate=False),
+         example="/demote Ana player", abbreviate=False, topic="staff"),
     Verb("/grant", do_grant, usage="/grant builder NAME", summary="let a player build",
-         example="/grant builder Ana"),
+         example="/grant builder Ana", topic="staff"),
     Verb("/revoke", do_revoke, usage="/revoke builder NAME", summary="take the builder grant back",
-         example="/revoke builder Ana", abbreviate=False),
-    Verb("/audit", do_audit, usage="/audit [N]", summary="the newest staff actions", example="/audit 10"),
+         example="/revoke builder Ana", abbreviate=False, topic="staff"),
+    Verb("/audit", do_audit, usage="/audit [N]", summary="the newest staff actions", example="/audit 10", topic="staff"),
     Verb("/trust", do_trust, usage="/trust NAME", summary="accept a player's new radio key",
-         example="/trust Ana"),
+         example="/trust Ana", topic="staff"),
 )
 
 HOOKS = Hooks(on_login=on_login, before=observe_key)

@@ -47,7 +47,7 @@ class Incoming:
     player: str
     text: str
     now_ms: int
-    name: str | None = None  # a display name to create a new player with (the radio's long name)
+    name: str | None = None  # the radio's long name: a new player's name, and a placeholder's replacement
     packet_id: int = 0  # the radio packet's id (0: none): a replay of (player, packet_id) is ignored
     pki: bool = False  # the radio reports the DM as PKI-encrypted
     public_key: str = ""  # the sender's public key of that PKI DM (base64)

@@ -5,10 +5,11 @@ so tests drive time; used from the radio library's receive thread under one lock
 from __future__ import annotations
 
 import threading
-import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass
 from enum import Enum
+
+from runtime.engine import names
 
 
 class Verdict(Enum):
@@ -119,16 +120,8 @@ class InboundFilter:
         return f"That is too long ({size} bytes); keep commands under {self.limits.max_bytes} bytes."
 
 
-def player_name(long_name: str | None, node: str, max_len: int = 16) -> str:
-    """A typable player name from a radio's long name: letters, digits, ``_`` and ``-``
-    (accents folded, words joined with ``_``); ``p`` + the node id's last four hex digits
-    when nothing usable is left.  The engine makes it unique."""
-    words: list[str] = []
-    for word in unicodedata.normalize("NFKD", long_name or "").split():
-        kept = "".join(c for c in word if c.isascii() and (c.isalnum() or c in "_-"))
-        if kept:
-            words.append(kept)
-    name = "_".join(words)[:max_len].strip("_-")
-    if len(name) < 2 or not name[0].isalpha():
-        name = "p" + node[-4:].lower()
-    return name
+def player_name(long_name: str | None, node: str) -> str:
+    """A typable player name from a radio's long name (``runtime.engine.names``), or the
+    node's placeholder (``p`` + its last four hex digits) while the radio has not heard the
+    node's NODEINFO; the engine makes it unique and renames a placeholder when it arrives."""
+    return names.from_radio(long_name) or names.placeholder(node)

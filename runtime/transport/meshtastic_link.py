@@ -2,7 +2,7 @@
 
 ``MeshtasticLink`` owns one interface to the radio — ``SerialInterface`` (USB serial, pyserial)
 or ``TCPInterface`` (a networked node, port 4403) — and hides the library's sharp edges
-(docs/transport.md, ../shared/FACTS.md):
+(docs/transport.md):
 
 - its pub/sub keeps weak references, so we subscribe *bound methods of this object*, which the
   server keeps alive; callbacks are filtered by interface, since the bus is process-wide;

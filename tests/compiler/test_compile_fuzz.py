@@ -6,6 +6,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -101,6 +102,7 @@ def test_random_bytes_give_diagnostics_not_exceptions(data: bytes) -> None:
     assert diags.has_errors or not data.strip()
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(documents, min_size=1, max_size=5))
 def test_random_documents_give_diagnostics_not_exceptions(docs: list[dict[str, Any]]) -> None:

@@ -29,7 +29,7 @@ _EXE = Path(sys.executable).parent / "meshmush"
 CMD = [str(_EXE)] if _EXE.exists() else [sys.executable, "-m", "meshmush.cli"]
 
 PACING = 0.25  # shortened for tests; the real default is 2.5 s
-JITTER = 0.03  # loopback scheduling noise allowed when checking the pacing
+JITTER = 0.03  # loopback scheduling noise allowed in the mean gap between frames
 
 PLAYERS = {"Ana": 0x11111111, "Bob": 0x22222222, "Cai": 0x33333333}
 
@@ -181,3 +181,26 @@ def wait_counts(node: FakeNode, counts: dict[str, int], timeout: float) -> bool:
 def gaps(node: FakeNode) -> list[float]:
     times = [s.at for s in node.sent]
     return [b - a for a, b in itertools.pairwise(times)]
+
+
+def assert_paced(node: FakeNode) -> None:
+    """The server kept at least PACING between frames.  The fake node stamps a frame when its
+    thread reads it, so on a busy machine one stamp can be late and the next gap look short:
+    the mean gap must be PACING (a late stamp moves it by a fraction), and no gap may be under
+    half of it (an unpaced sender's gaps are about zero)."""
+    g = gaps(node)
+    assert g, "fewer than two frames were sent"
+    assert sum(g) / len(g) >= PACING - JITTER, g
+    assert min(g) >= PACING / 2, g
+
+
+def wait_quiet(node: FakeNode, quiet_s: float, timeout: float) -> bool:
+    """Wait until the radio has sent nothing for ``quiet_s`` seconds (the queue is empty)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with node._cond:
+            last = node.sent[-1].at if node.sent else 0.0
+        if time.monotonic() - last >= quiet_s:
+            return True
+        time.sleep(0.05)
+    return False

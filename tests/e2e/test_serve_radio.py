@@ -7,22 +7,25 @@ import time
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from meshmush.fakeradio import protocol as pb
 from meshmush.fakeradio.node import Faults
 from tests.e2e.harness import (
-    JITTER,
     PACING,
     PLAYERS,
+    assert_paced,
     expected_frames,
     fake_node,
-    gaps,
     play_like_people,
     received,
     say,
     serving,
     wait_counts,
+    wait_quiet,
 )
+
+pytestmark = pytest.mark.slow  # a real serve process and radio library per test
 
 MEET = [
     "Ana> look",
@@ -61,7 +64,7 @@ def test_two_players_meet_talk_and_trade(tmp_path: Path) -> None:
     finally:
         node.stop()
     assert all(s.size <= 200 for s in node.sent)
-    assert min(gaps(node)) >= PACING - JITTER, gaps(node)
+    assert_paced(node)
     assert _holder(served.db, "rt.coin") == pb.node_id(PLAYERS["Bob"])
     con = duckdb.connect(str(served.db), read_only=True)
     try:
@@ -99,30 +102,32 @@ def test_duplicates_are_ignored(tmp_path: Path) -> None:
 
 
 def test_a_flood_does_not_delay_others(tmp_path: Path) -> None:
+    per_answer = len(expected_frames(["Cai> x book", "Cai> x book"])["Cai"]) - len(expected_frames(["Cai> x book"])["Cai"])
     node = fake_node()
     limits = {"rate_limit": {"burst": 3, "per_minute": 6, "cooldown_s": 60}}
     try:
         with serving(tmp_path, node, overrides=limits) as served:
-            for _ in range(30):  # Cai floods
-                node.send_text(PLAYERS["Cai"], "look")
+            for _ in range(30):  # Cai floods with a command whose answer takes several frames
+                node.send_text(PLAYERS["Cai"], "x book")
                 time.sleep(0.01)
-            sent_at = time.monotonic()
             node.send_text(PLAYERS["Ana"], "look")
             node.send_text(PLAYERS["Bob"], "look")
-            assert wait_counts(node, {"Ana": 1, "Bob": 1}, 20)
-            time.sleep(PACING * 4)
+            assert wait_counts(node, {"Ana": 1, "Bob": 1}, 30)
+            assert wait_quiet(node, PACING * 4, 60)
             assert served.stop() == 0
     finally:
         node.stop()
     cai = [s.text for s in node.texts_to(PLAYERS["Cai"])]
-    answers = [t for t in cai if "Square" in t]
-    assert len(answers) == 3, cai  # the burst is answered, then one "slow down", then silence
-    assert sum(t.startswith("Slow down") for t in cai) == 1, cai
-    # Ana's and Bob's replies went out within two pacing slots of their commands (one for each
-    # other, one for the flooder's frame at most), plus loopback and engine time.
+    assert sum("The book is titled" in t for t in cai) == 3, cai  # the burst is answered,
+    assert sum(t.startswith("Slow down") for t in cai) == 1, cai  # then one "slow down", then silence
+    assert per_answer >= 2
+    # Order, not time: pacing keeps most of Cai's frames queued when Ana's and Bob's commands
+    # arrive; the fair queue sends Ana's and Bob's replies between them, where first-come
+    # first-served would send every queued frame of Cai's first.
+    order = [s.to for s in node.sent if s.portnum == pb.TEXT_MESSAGE_APP]
     for name in ("Ana", "Bob"):
-        first = node.texts_to(PLAYERS[name])[0]
-        assert first.at - sent_at <= 2 * PACING + 0.5, (name, first.at - sent_at)
+        first = order.index(PLAYERS[name])
+        assert order[first + 1 :].count(PLAYERS["Cai"]) >= per_answer, (name, order)
 
 
 def _dedupe_runs(texts: list[str]) -> list[str]:
@@ -210,13 +215,10 @@ def test_a_radio_that_never_answers_is_a_clear_error(tmp_path: Path) -> None:
     node = fake_node(Faults(mute=True))
     try:
         with serving(tmp_path, node, overrides={"radio": {"connect_timeout_s": 2}}, handshake=False) as served:
-            started = time.monotonic()
-            code = served.proc.wait(30)
-            took = time.monotonic() - started
+            code = served.proc.wait(60)  # it gives up (connect_timeout_s 2), it does not hang
     finally:
         node.stop()
     assert code == 1
-    assert took < 15
     assert "did not answer" in served.log_text() or "no answer to the configuration handshake" in served.log_text()
     assert "Traceback" not in served.log_text()
 
@@ -257,7 +259,7 @@ def test_a_full_queue_drops_the_oldest_and_keeps_it_for_more(tmp_path: Path) -> 
             for _ in range(4):  # 4 × 3 frames cannot wait in 8 slots
                 node.send_text(PLAYERS["Ana"], "x book")
             assert node.wait_for(lambda: any(s.text == DROP_NOTICE for s in node.texts_to(PLAYERS["Ana"])), 30)
-            time.sleep(0.4 * 10)  # let the queue empty
+            assert wait_quiet(node, 0.4 * 5, 60)  # the queue is empty
             before = len(node.texts_to(PLAYERS["Ana"]))
             node.send_text(PLAYERS["Ana"], "more")
             assert wait_counts(node, {"Ana": before + 1}, 20)

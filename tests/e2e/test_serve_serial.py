@@ -8,8 +8,12 @@ import time
 import tty
 from pathlib import Path
 
+import pytest
+
 from meshmush.fakeradio.node import FakeNode
 from tests.e2e.harness import PACING, PLAYERS, expected_frames, play_like_people, received, serving
+
+pytestmark = pytest.mark.slow  # a real serve process and radio library
 
 
 def test_serial_port_play(tmp_path: Path) -> None:

@@ -12,6 +12,9 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pytest
+
+pytestmark = pytest.mark.slow  # hundreds of commands through real processes
 
 ROOT = Path(__file__).resolve().parents[2]
 WORLD = ROOT / "tests" / "e2e" / "world"

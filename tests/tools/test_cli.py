@@ -56,7 +56,7 @@ def test_check_json_matches_the_contract(broken_world: Path) -> None:
     items = json.loads(r.stdout)
     assert isinstance(items, list) and items
     for item in items:
-        assert set(item) == {"code", "severity", "message", "file", "line", "column", "hint"}
+        assert set(item) == {"code", "severity", "message", "file", "path", "line", "column", "hint"}
         assert item["severity"] in ("error", "warning", "info")
         assert isinstance(item["line"], int) and item["line"] >= 1
         assert isinstance(item["column"], int) and item["column"] >= 1
@@ -74,7 +74,28 @@ def test_check_json_of_a_clean_world_is_an_empty_array(demo_dir: Path) -> None:
 def test_check_github_annotations(broken_world: Path) -> None:
     r = run("check", str(broken_world), "--format", "github")
     assert r.returncode == 1
-    assert "::error file=attic.yaml,line=6,col=9,title=MM4002::" in r.stdout
+    assert f"::error file={broken_world.as_posix()}/attic.yaml,line=6,col=9,title=MM4002::" in r.stdout
+
+
+def test_diagnostics_name_files_relative_to_the_current_directory(broken_world: Path) -> None:
+    """CI runs ``meshmush check worlds/mine`` at the repository root: annotations and text must
+    name ``worlds/mine/attic.yaml``, or they never attach to the pull request's files."""
+    repo = broken_world.parent / "repo"
+    (repo / "worlds").mkdir(parents=True)
+    broken_world.rename(repo / "worlds" / "mine")
+    r = run("check", "worlds/mine", "--format", "github", cwd=repo)
+    assert "::error file=worlds/mine/attic.yaml,line=6,col=9,title=MM4002::" in r.stdout, r.stdout
+    r = run("check", "worlds/mine", cwd=repo)
+    assert "worlds/mine/attic.yaml:6:9: error[MM4002]" in r.stdout, r.stdout
+    r = run("check", "mine", cwd=repo / "worlds")
+    assert "\nmine/attic.yaml:6:9: error[MM4002]" in "\n" + r.stdout, r.stdout
+    r = run("check", ".", "--format", "github", cwd=repo / "worlds" / "mine")
+    assert "::error file=attic.yaml,line=6,col=9," in r.stdout, r.stdout
+    r = run("check", "worlds/mine/", "--format", "json", cwd=repo)
+    err = next(i for i in json.loads(r.stdout) if i["code"] == "MM4002")
+    assert (err["file"], err["path"]) == ("attic.yaml", "worlds/mine/attic.yaml")
+    r = run("build", "./worlds/mine", "-o", "x.mmi", cwd=repo)
+    assert "worlds/mine/attic.yaml:6:9: error[MM4002]" in r.stderr, r.stderr
 
 
 def test_usage_errors_exit_2(tmp_path: Path) -> None:

@@ -44,9 +44,7 @@ class Console:
         while num in self.names or num in (self.node.node_num, pb.BROADCAST):
             num = (num + 2) & 0xFFFFFFFF
         self.names[num] = name
-        self.node.add_node(num, name, public_key=key_of(name))
-        if self.node.connected:
-            self.node.send_node_info(num)
+        self.node.add_node(num, name, public_key=key_of(name))  # a connected client hears its NODEINFO
         return num
 
     def on_sent(self, s: Sent) -> None:
@@ -80,7 +78,14 @@ def key_of(name: str) -> bytes:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="meshmush fakeradio", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(
+        prog="meshmush fakeradio",
+        description="A fake Meshtastic node to play against without a radio. Type NAME> COMMAND to send "
+                    "a direct message from a simulated node called NAME, or NAME>> TEXT to send on the "
+                    "channel; everything the server transmits is printed.",
+        epilog="then, in another terminal: meshmush serve WORLD --tcp 127.0.0.1:4403 "
+               "(or --serial PATH with --pty)",
+    )
     p.add_argument("--port", type=int, default=4403, help="TCP port on 127.0.0.1 (default 4403)")
     p.add_argument("--pty", action="store_true", help="serve on a pseudo-terminal instead of TCP")
     p.add_argument("--plain", action="store_true", help="send plain-text DMs, not PKI-encrypted ones")

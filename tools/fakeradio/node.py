@@ -206,13 +206,23 @@ class FakeNode:
 
     # ------------------------------------------------------------------ scripting
     def add_node(self, num: int, long_name: str, short_name: str | None = None,
-                 public_key: bytes | None = None) -> str:
-        """A simulated node (announced in the next handshake, with its public key if given);
-        returns its id ``!xxxxxxxx``."""
-        self.nodes[num] = (long_name, (short_name or long_name)[:4])
-        if public_key is not None:
-            self.keys[num] = _checked_key(public_key)
+                 public_key: bytes | None = None, *, announce: bool = True) -> str:
+        """A simulated node (with its public key if given); returns its id ``!xxxxxxxx``.  Every
+        handshake lists it; with ``announce`` a connected client also hears its NODEINFO now, as
+        when a real node joins the mesh (without it, the client learns the name only at the next
+        handshake or ``announce``: a node whose NODEINFO has not arrived yet)."""
+        with self._cond:
+            self.nodes[num] = (long_name, (short_name or long_name)[:4])
+            if public_key is not None:
+                self.keys[num] = _checked_key(public_key)
+            connected = self._conn is not None and self._conn.handshaken and not self._conn.closed
+        if announce and connected:
+            self.announce(num)
         return pb.node_id(num)
+
+    def announce(self, num: int) -> None:
+        """Broadcast node ``num``'s NODEINFO (its names and key), as nodes do now and then."""
+        self.send_node_info(num)
 
     def send_text(self, sender: int, text: str, *, to: int | None = None, packet_id: int | None = None,
                   channel: int = 0, pki_key: bytes | None = None, snr: float | None = None, hops: int = 0) -> int:

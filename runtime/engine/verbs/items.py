@@ -131,9 +131,11 @@ def do_use(ctx: Context) -> None:
 
 VERBS: tuple[Verb, ...] = (
     Verb("inventory", do_inventory, aliases=("i", "inv"), usage="inventory",
-         summary="what you carry and your money", example="i"),
+         summary="what you carry and your money", example="i", topic="items"),
     Verb("take", do_take, aliases=("get",), usage="take NAME", summary="pick up a thing here",
-         example="take lantern"),
-    Verb("drop", do_drop, usage="drop NAME", summary="put down a thing you carry", example="drop lantern"),
-    Verb("use", do_use, usage="use NAME", summary="use a thing you carry or one here", example="use lever"),
+         example="take lantern", topic="items"),
+    Verb("drop", do_drop, usage="drop NAME", summary="put down a thing you carry", example="drop lantern",
+         topic="items"),
+    Verb("use", do_use, usage="use NAME", summary="use a thing you carry or one here", example="use lever",
+         topic="items"),
 )

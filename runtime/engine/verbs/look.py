@@ -11,11 +11,19 @@ from runtime.image.model import Npc
 Target = Instance | Npc | Player
 
 
+def _without_at(ctx: Context) -> str:
+    """``look at lamp`` and ``x at lamp`` look at the lamp; ``look at`` alone asks what."""
+    words = ctx.command.args.split()
+    if words[:1] and words[0].lower() == "at":
+        if len(words) == 1:
+            ctx.fail(f"{ctx.command.word.capitalize()} at what? e.g. look at lantern")
+        return " ".join(words[1:])
+    return " ".join(words)
+
+
 def do_look(ctx: Context) -> None:
-    args = ctx.command.args
-    if args.lower().startswith("at "):
-        args = args[3:]
-    if args.strip():
+    args = _without_at(ctx)
+    if args:
         examine(ctx, args)
         return
     room = ctx.player.room
@@ -28,7 +36,7 @@ def do_look(ctx: Context) -> None:
 def do_examine(ctx: Context) -> None:
     if not ctx.command.args:
         ctx.fail("Examine what? e.g. x lantern")
-    examine(ctx, ctx.command.args)
+    examine(ctx, _without_at(ctx))
 
 
 def examine(ctx: Context, query: str) -> None:
@@ -60,7 +68,7 @@ def examine(ctx: Context, query: str) -> None:
 
 VERBS: tuple[Verb, ...] = (
     Verb("look", do_look, aliases=("l",), usage="look [NAME]", summary="describe the room, or a thing here",
-         example="look", shows_room=True),
+         example="look", shows_room=True, topic="basics"),
     Verb("examine", do_examine, aliases=("x",), usage="examine NAME",
-         summary="look closely at a thing, a person or something you carry", example="x lantern"),
+         summary="look closely at a thing, a person or something you carry", example="x lantern", topic="basics"),
 )

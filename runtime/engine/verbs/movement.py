@@ -40,11 +40,11 @@ def _direction_verb(d: str) -> Verb:
     h: VerbHandler = handler
     aliases = (SHORT[d],) if SHORT[d] != d else ()
     return Verb(d, h, aliases=aliases, usage=d, summary=f"walk {d}", example=SHORT[d], listed=False,
-                abbreviate=False, shows_room=True)
+                abbreviate=False, shows_room=True, topic="move")
 
 
 VERBS: tuple[Verb, ...] = (
     Verb("go", do_go, usage="go DIR", summary=f"walk that way ({HINT}); or just type the direction",
-         example="go north", abbreviate=False, shows_room=True),
+         example="go north", abbreviate=False, shows_room=True, topic="move"),
     *(_direction_verb(d) for d in DIRECTIONS),
 )

@@ -23,6 +23,7 @@ def do_quit(ctx: Context) -> None:
 
 
 VERBS: tuple[Verb, ...] = (
-    Verb("more", do_more, usage="more", summary="the rest of a long reply", example="more"),
-    Verb("quit", do_quit, usage="quit", summary="leave the world (your things stay)", example="quit"),
+    Verb("more", do_more, usage="more", summary="the rest of a long reply", example="more", topic="basics"),
+    Verb("quit", do_quit, usage="quit", summary="leave the world (your things stay)", example="quit",
+         topic="basics"),
 )

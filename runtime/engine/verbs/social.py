@@ -38,8 +38,10 @@ def do_say(ctx: Context) -> None:
 
 def do_whisper(ctx: Context) -> None:
     words = ctx.command.args.split(" ", 1)
-    if len(words) < 2 or not words[1].strip():
+    if not words[0]:
         ctx.fail("Whisper to whom? e.g. whisper Ana meet me at the well")
+    if len(words) < 2 or not words[1].strip():
+        ctx.fail(f"Whisper what to {words[0][:20]}? e.g. whisper {words[0][:20]} meet me at the well")
     name, text = words[0], _speech(ctx, words[1].strip(), "Whisper", "whisper Ana hi")
     me = ctx.player
     here = [Candidate(p, p.name, ()) for p in ctx.online_in_room(me.room, (me.key,))]
@@ -76,10 +78,10 @@ def do_who(ctx: Context) -> None:
 
 VERBS: tuple[Verb, ...] = (
     Verb("say", do_say, usage="say TEXT", summary='speak to everyone here (or start with ")',
-         example="say hello"),
+         example="say hello", topic="talk"),
     Verb("whisper", do_whisper, usage="whisper NAME TEXT", summary="speak to one player here, privately",
-         example="whisper Ana hi"),
+         example="whisper Ana hi", topic="talk"),
     Verb("emote", do_emote, usage="emote TEXT", summary="act: EMOTE waves shows 'Ana waves.' (or start with :)",
-         example="emote waves"),
-    Verb("who", do_who, usage="who", summary="who is online", example="who"),
+         example="emote waves", topic="talk"),
+    Verb("who", do_who, usage="who", summary="who is online", example="who", topic="talk"),
 )

@@ -88,8 +88,8 @@ def do_play(ctx: Context) -> None:
 
 
 VERBS: tuple[Verb, ...] = (
-    Verb("games", do_games, usage="games", summary="the games you can play here", example="games"),
+    Verb("games", do_games, usage="games", summary="the games you can play here", example="games", topic="games"),
     Verb("play", do_play, usage="play GAME [ARGS]",
          summary="play a game here: slots BET, tinyhack n|s|e|w|fight|take, eightball, fortune",
-         example="play slots 1.00"),
+         example="play slots 1.00", topic="games"),
 )

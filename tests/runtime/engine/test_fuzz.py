@@ -35,7 +35,7 @@ def eng(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
     e.close()
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(player=st.sampled_from(["Ana", "Bob", "Cy"]), text=commands)
 def test_any_command_gets_replies_that_fit(eng: Engine, player: str, text: str) -> None:
     eng_now = getattr(eng, "_fuzz_now", 0) + 1000

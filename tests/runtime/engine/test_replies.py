@@ -53,3 +53,19 @@ def test_pages_always_fit_and_lose_nothing(text: str, frame_bytes: int, pages: i
         rest = page.rest
         seen += 1
     assert "".join(words) == "".join(text.split())
+
+
+def test_frames_keep_a_short_last_line_whole() -> None:
+    """A reply that ends in a short line is cut before that line, not inside it at a space
+    ("…Did you mean" / "TAKE?")."""
+    from runtime.frames import split_frames
+
+    room = "Hub\n" + "A round hall with a door in every direction. " * 3 + "\nExits: n, s, e, w, u, d, in, out"
+    room = room.replace(" \n", "\n")
+    last = "Unknown command 'tkae'. Did you mean TAKE?"
+    assert 200 - len(last) < len(room) <= 200
+    frames = split_frames(room + "\n" + last, 200)
+    assert frames == [room, last]
+    # a newline early in the window is not worth a frame: the space is used
+    text = "Hi\n" + "word " * 60
+    assert len(split_frames(text, 200)) == len(split_frames(text.replace("\n", " "), 200))

@@ -341,6 +341,7 @@ COMMANDS = st.lists(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=30, deadline=None)
 @given(COMMANDS, st.lists(st.integers(1, 4), min_size=1, max_size=6), st.integers(0, 12))
 def test_the_file_always_equals_memory(

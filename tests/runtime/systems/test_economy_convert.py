@@ -99,7 +99,7 @@ def test_a_multitier_world_converts_to_a_derived_decimal(tmp_path: Path) -> None
     d.send("Ana", "promote sysop")
     assert d.text("Ana", "/convert_currency decimal --dry-run").splitlines()[:2] == [
         "Dry run, nothing changed: multitier g=100 s=10 c=1 -> decimal ¤1.00.",
-        "1 players hold 1g=¤1.00; start 1g=¤1.00; 3 prices; ledger 0 rows 0c=¤0.00.",
+        "1 player holds 1g=¤1.00; start 1g=¤1.00; 3 prices; ledger 0 rows 0c=¤0.00.",
     ]
     d.send("Ana", "/convert_currency decimal")
     assert d.text("Ana", "list") == "Stall sells: meat pie ¤0.15.\nBuys: meat pie ¤0.05."

@@ -8,6 +8,7 @@ SELL, GIVE, trigger ``pay``/``charge``, moves, restock ticks), in batches or one
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -41,6 +42,7 @@ def _declared() -> set[str]:
     return parties | {f"trigger:{n.id}" for n in w.npcs} | {f"trigger:{w.id}"}
 
 
+@pytest.mark.slow
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     in_shop=st.lists(st.booleans(), min_size=len(PLAYERS), max_size=len(PLAYERS)),
