@@ -3,7 +3,8 @@
 - compiler/ may import from the runtime only runtime.image;
 - runtime/ never imports compiler/ or tools/ (installed as the package ``meshmush``);
 - runtime/image/ (the contract) imports nothing of ours but runtime.image;
-- the GPL-licensed meshtastic (and its pubsub) is imported in exactly one module.
+- the GPL-licensed meshtastic (and its pubsub) is imported in exactly one module;
+- so is the MQTT client, paho-mqtt (EPL/EDL).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("compiler", "runtime", "tools")
 TOOLS = ("tools", "meshmush")  # the folder tools/ installs as the import package meshmush
 MESHTASTIC_MODULE = "runtime/transport/meshtastic_link.py"
+MQTT_MODULE = "runtime/transport/mqtt_link.py"
 
 
 def _imports(path: Path) -> list[tuple[int, str]]:
@@ -51,6 +53,8 @@ def _violations() -> list[str]:
                 bad.append(where + " (runtime.image is pure contract)")
             if top in ("meshtastic", "pubsub") and rel != MESHTASTIC_MODULE:
                 bad.append(where + f" (meshtastic is GPL: only {MESHTASTIC_MODULE} may import it)")
+            if top == "paho" and rel != MQTT_MODULE:
+                bad.append(where + f" (only {MQTT_MODULE} may import paho-mqtt)")
     return bad
 
 

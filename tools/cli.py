@@ -163,6 +163,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return code
 
 
+def cmd_gateway(args: argparse.Namespace) -> int:
+    from .gateway import run_gateway
+
+    return run_gateway(args)
+
+
 def cmd_fakeradio(args: argparse.Namespace) -> int:
     from .fakeradio.__main__ import main as fakeradio_main
 
@@ -232,10 +238,21 @@ def build_parser() -> argparse.ArgumentParser:
     radio = s.add_mutually_exclusive_group()
     radio.add_argument("--serial", metavar="PORT", help="a radio on a serial port, e.g. /dev/ttyUSB0")
     radio.add_argument("--tcp", metavar="HOST[:PORT]", help="a networked radio (port 4403 by default)")
+    radio.add_argument("--mqtt", metavar="URL",
+                       help="no radio here: take commands from gateways through this MQTT broker (docs/gateways.md)")
     s.add_argument("--db", metavar="PATH", help="the DuckDB file holding the state (overrides the config)")
     s.add_argument("--config", metavar="FILE", help="a TOML config file (see docs/transport.md)")
     s.set_defaults(func=cmd_serve, parser=s)
 
+    g = sub.add_parser("gateway", help="bridge one radio to a world's server through an MQTT broker",
+                       description="Bridge one radio to the world's 'meshmush serve --mqtt' through an MQTT broker.")
+    g_radio = g.add_mutually_exclusive_group()
+    g_radio.add_argument("--serial", metavar="PORT", help="a radio on a serial port, e.g. /dev/ttyUSB0")
+    g_radio.add_argument("--tcp", metavar="HOST[:PORT]", help="a networked radio (port 4403 by default)")
+    g.add_argument("--mqtt", metavar="URL", help="the broker: mqtt://HOST[:PORT] or mqtts://HOST[:PORT] (TLS)")
+    g.add_argument("--id", metavar="NAME", help="this gateway's name (default: the host name)")
+    g.add_argument("--config", metavar="FILE", help="a TOML config file (see docs/gateways.md)")
+    g.set_defaults(func=cmd_gateway, parser=g)
     from .admin import add_admin_parser
 
     add_admin_parser(sub)

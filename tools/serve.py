@@ -2,8 +2,9 @@
 
 Loads the config (TOML, validated), the world (a directory compiled in memory, or an image)
 and the database (migrations, lock), connects to the radio (``--serial PORT`` or
-``--tcp HOST[:PORT]``, flags override the config file) and runs ``runtime.transport.server``
-until SIGTERM/SIGINT.  SIGHUP reloads the world from the same path.
+``--tcp HOST[:PORT]``, flags override the config file) — or to the gateways' broker
+(``--mqtt URL``, docs/gateways.md) — and runs ``runtime.transport.server`` until SIGTERM/SIGINT.
+SIGHUP reloads the world from the same path.
 """
 
 from __future__ import annotations
@@ -29,10 +30,11 @@ from runtime.play import freeze_startup_objects
 from runtime.store.backup import BackupError, BackupStore, default_folder
 from runtime.store.db import Database, StoreError
 from runtime.store.files import open_private, private_umask
-from runtime.transport.config import ConfigError, ServeConfig, load_config, parse_host_port
+from runtime.transport.config import ConfigError, ServeConfig, load_config, parse_host_port, parse_mqtt_url
 from runtime.transport.housekeeping import Housekeeper, Retention, standard_tasks
 from runtime.transport.meshtastic_link import LinkSettings, MeshtasticLink, RadioError, RadioTarget, TextIn
-from runtime.transport.server import Server, TextCommand
+from runtime.transport.mqtt_link import MqttError
+from runtime.transport.server import Link, Server, TextCommand
 
 from .logroute import real_stderr, route_everything
 
@@ -81,15 +83,15 @@ def setup_logging(cfg: ServeConfig) -> None:
     route_everything(handler)  # the radio library's records, stray prints, dying threads
 
 
-def _fail(message: str, code: int) -> int:
-    """The one line that says why serve stops: in the log once it is set up (in its format, so
-    JSON on stderr stays JSON), and on the terminal unless the log already goes there."""
+def _fail(message: str, code: int, command: str = "serve") -> int:
+    """The one line that says why serve (or ``command``) stops: in the log once it is set up (in
+    its format, so JSON on stderr stays JSON), and on the terminal unless the log already goes there."""
     routed = real_stderr() is not sys.stderr
     if routed:
         log.critical("%s", message)
     to_stderr = any(getattr(h, "stream", None) is real_stderr() for h in logging.getLogger("meshmush").handlers)
     if not (routed and to_stderr):
-        print(f"meshmush serve: {message}", file=real_stderr())
+        print(f"meshmush {command}: {message}", file=real_stderr())
     return code
 
 
@@ -102,6 +104,14 @@ def resolve_config(args: argparse.Namespace) -> ServeConfig:
         parse_host_port(args.tcp, "--tcp")
         radio = replace(radio, tcp=args.tcp, serial="")
     cfg = replace(cfg, radio=radio)
+    if getattr(args, "mqtt", None):  # gateways over MQTT instead of a radio
+        try:
+            parse_mqtt_url(args.mqtt)
+        except ConfigError as exc:
+            raise ConfigError(f"--mqtt: {exc}") from None
+        cfg = replace(cfg, radio=replace(cfg.radio, serial="", tcp=""), mqtt=replace(cfg.mqtt, url=args.mqtt))
+    elif args.serial or args.tcp:
+        cfg = replace(cfg, mqtt=replace(cfg.mqtt, url=""))
     if args.db:
         cfg = replace(cfg, database=replace(cfg.database, path=args.db))
     return cfg
@@ -114,13 +124,29 @@ def radio_target(cfg: ServeConfig) -> RadioTarget:
     return RadioTarget("tcp", host, port)
 
 
+def link_settings(cfg: ServeConfig) -> LinkSettings:
+    r = cfg.radio
+    return LinkSettings(
+        connect_timeout_s=r.connect_timeout_s,
+        confirm_timeout_s=r.confirm_timeout_s,
+        confirm_sends=r.confirm_sends,
+        want_ack=r.want_ack,
+        reconnect_min_s=r.reconnect_min_s,
+        reconnect_max_s=r.reconnect_max_s,
+    )
+
+
 def run_serve(args: argparse.Namespace, load: Callable[[str], tuple[model.World, ImageInfo]]) -> int:
     try:
         cfg = resolve_config(args)
     except ConfigError as exc:
         return _fail(str(exc), EXIT_USAGE)
-    if not cfg.radio.serial and not cfg.radio.tcp:
-        return _fail("give the radio with --serial PORT or --tcp HOST[:PORT] (or [radio] in --config)", EXIT_USAGE)
+    mqtt = bool(cfg.mqtt.url)
+    if mqtt and (cfg.radio.serial or cfg.radio.tcp):
+        return _fail("the config gives both a radio and [mqtt] url: choose with --serial, --tcp or --mqtt", EXIT_USAGE)
+    if not mqtt and not cfg.radio.serial and not cfg.radio.tcp:
+        return _fail("give the radio with --serial PORT or --tcp HOST[:PORT], or the gateways' broker with "
+                     "--mqtt URL (or [radio] or [mqtt] in --config)", EXIT_USAGE)
     try:
         setup_logging(cfg)
     except OSError as exc:
@@ -159,22 +185,15 @@ def run_serve(args: argparse.Namespace, load: Callable[[str], tuple[model.World,
         db.close()
         return _fail(str(exc), EXIT_ERROR)
 
-    r = cfg.radio
-    settings = LinkSettings(
-        connect_timeout_s=r.connect_timeout_s,
-        confirm_timeout_s=r.confirm_timeout_s,
-        confirm_sends=r.confirm_sends,
-        want_ack=r.want_ack,
-        reconnect_min_s=r.reconnect_min_s,
-        reconnect_max_s=r.reconnect_max_s,
-    )
-    target = radio_target(cfg)
+    settings = link_settings(cfg)
+    target = radio_target(cfg) if not mqtt else None
 
     def make_radio(deliver: Callable[[TextCommand], None]) -> MeshtasticLink:
         def on_text(msg: TextIn) -> None:
             deliver(TextCommand(msg.sender, msg.packet_id, msg.text, msg.direct, msg.name,
                                 msg.pki_encrypted, msg.public_key, msg.node_key))
 
+        assert target is not None
         link = MeshtasticLink(target, on_text, settings)
         link.connect()
         return link
@@ -183,13 +202,22 @@ def run_serve(args: argparse.Namespace, load: Callable[[str], tuple[model.World,
         new_world, new_info = load(args.world)
         return new_world, new_info.content_hash
 
+    def make_gateways(server: Server) -> Link:
+        from runtime.transport.mqtt_server import MqttServerLink
+
+        return MqttServerLink(server, cfg, parse_mqtt_url(cfg.mqtt.url), connect_timeout_s=cfg.radio.connect_timeout_s)
+
     rt = cfg.retention
     tasks = standard_tasks(engine, BackupStore(backup_dir), tick_s=cfg.engine.tick_s,
                            retention=Retention(rt.journal_days, rt.events_days, rt.ledger_days),
                            metrics_s=cfg.metrics.interval_s)
     try:
-        server = Server(engine, make_radio, cfg, reload=reload, housekeeping=Housekeeper(tasks))
-    except RadioError as exc:
+        if mqtt:
+            server = Server(engine, None, cfg, reload=reload, housekeeping=Housekeeper(tasks),
+                            link_factory=make_gateways)
+        else:
+            server = Server(engine, make_radio, cfg, reload=reload, housekeeping=Housekeeper(tasks))
+    except (RadioError, MqttError) as exc:
         engine.close()
         return _fail(str(exc), EXIT_ERROR)
     engine.ops.transport = server.transport_figures
@@ -206,7 +234,7 @@ def run_serve(args: argparse.Namespace, load: Callable[[str], tuple[model.World,
     signal.signal(signal.SIGINT, on_term)
     signal.signal(signal.SIGHUP, on_hup)
     log.info("serving world '%s' (image %s) on the %s; database %s", world.id, info.content_hash[:16],
-             target.describe(), cfg.database.path)
+             target.describe() if target is not None else f"gateways of {cfg.mqtt.url}", cfg.database.path)
     freeze_startup_objects()
     started = time.monotonic()
     code = server.run()

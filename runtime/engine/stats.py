@@ -57,6 +57,30 @@ def _trim(times: deque[int], oldest: int) -> None:
 
 
 @dataclass(frozen=True)
+class RadioFigures:
+    """One radio's share of the air, when the world has several (gateways, docs/gateways.md)."""
+
+    name: str
+    online: bool = True
+    frames_last_hour: int = 0
+    airtime_s_last_hour: float = 0.0  # estimated time on the air (LongFast)
+    queue_depth: int = 0  # reply frames and notice lines waiting on that radio
+
+    @staticmethod
+    def from_json(data: Any) -> RadioFigures | None:
+        if not isinstance(data, dict) or not isinstance(data.get("name"), str):
+            return None
+        air = data.get("airtime_s_last_hour", 0.0)
+        return RadioFigures(
+            name=data["name"],
+            online=data.get("online") is not False,
+            frames_last_hour=int(data["frames_last_hour"]) if isinstance(data.get("frames_last_hour"), int) else 0,
+            airtime_s_last_hour=float(air) if isinstance(air, (int, float)) and not isinstance(air, bool) else 0.0,
+            queue_depth=int(data["queue_depth"]) if isinstance(data.get("queue_depth"), int) else 0,
+        )
+
+
+@dataclass(frozen=True)
 class TransportFigures:
     frames_last_hour: int = 0
     bytes_last_hour: int = 0
@@ -64,14 +88,18 @@ class TransportFigures:
     queue_drops: int = 0  # frames dropped since the server started
     rate_limit_hits: int = 0  # commands refused or ignored for flooding, since the start
     send_failures: int = 0
+    radios: tuple[RadioFigures, ...] = ()  # per radio, with gateways (empty with one local radio)
 
     @staticmethod
     def from_json(data: Any) -> TransportFigures | None:
         if not isinstance(data, dict):
             return None
         known = {k: int(v) for k, v in data.items()
-                 if k in TransportFigures.__dataclass_fields__ and isinstance(v, int)}
-        return TransportFigures(**known)
+                 if k in TransportFigures.__dataclass_fields__ and isinstance(v, int) and not isinstance(v, bool)}
+        radios = data.get("radios")
+        parsed = tuple(r for r in (RadioFigures.from_json(x) for x in radios) if r is not None) \
+            if isinstance(radios, list) else ()
+        return TransportFigures(**known, radios=parsed)
 
 
 @dataclass(frozen=True)
@@ -104,10 +132,19 @@ class Stats:
         t = self.transport
         if t is None:
             return head + "\nAir: no radio."
-        return head + (
+        out = head + (
             f"\nAir/h: {t.frames_last_hour} frames {_size(t.bytes_last_hour)}; queue {t.queue_depth}, "
             f"drops {t.queue_drops}, limits {t.rate_limit_hits}, resends {t.send_failures}."
         )
+        if t.radios:
+            out += "\nRadios/h: " + "; ".join(_radio(r) for r in t.radios) + "."
+        return out
+
+
+def _radio(r: RadioFigures) -> str:
+    if not r.online:
+        return f"{r.name} offline"
+    return f"{r.name} {r.frames_last_hour} frames, air {100 * r.airtime_s_last_hour / 3600:.0f}%, queue {r.queue_depth}"
 
 
 def _size(n: int) -> str:

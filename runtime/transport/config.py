@@ -105,6 +105,30 @@ class MetricsConfig:
 
 
 @dataclass(frozen=True)
+class MqttConfig:
+    """Gateways over MQTT (``meshmush gateway`` and ``meshmush serve --mqtt``; docs/gateways.md)."""
+
+    url: str = ""  # mqtt://HOST[:PORT] or mqtts://HOST[:PORT] (TLS); --mqtt overrides
+    client_id: str = ""  # "" → meshmush-serve, or meshmush-gw-ID for a gateway
+    gateway_id: str = ""  # this gateway's name ("" → the host name); --id overrides
+    topic_prefix: str = "meshmush"
+    protocol: str = "5"  # "5" | "3.1.1"
+    username: str = ""
+    password: str = ""
+    ca_file: str = ""
+    cert_file: str = ""
+    key_file: str = ""
+    keepalive_s: int = 30
+    session_expiry_s: int = 604800
+    reconnect_min_s: int = 1
+    reconnect_max_s: int = 30
+    max_queued: int = 10000
+    route_window_s: float = 120.0
+    gather_s: float = 0.3
+    stats_interval_s: float = 60.0
+
+
+@dataclass(frozen=True)
 class ServeConfig:
     radio: RadioConfig = field(default_factory=RadioConfig)
     transport: TransportConfig = field(default_factory=TransportConfig)
@@ -117,6 +141,7 @@ class ServeConfig:
     backup: BackupConfig = field(default_factory=BackupConfig)
     retention: RetentionConfig = field(default_factory=RetentionConfig)
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
+    mqtt: MqttConfig = field(default_factory=MqttConfig)
     warnings: tuple[str, ...] = ()
 
 
@@ -132,6 +157,7 @@ SECTIONS: dict[str, type[Any]] = {
     "backup": BackupConfig,
     "retention": RetentionConfig,
     "metrics": MetricsConfig,
+    "mqtt": MqttConfig,
 }
 
 LEVELS = ("debug", "info", "warning", "error")
@@ -199,6 +225,28 @@ ledger_days = 365.0
 
 [metrics]
 interval_s = 60.0                # one metrics log line (and analytics event) this often
+
+[mqtt]
+# Several radios, one world (docs/gateways.md): each radio host runs `meshmush gateway`, the world
+# runs `meshmush serve --mqtt`; both read this section.
+# url = "mqtts://broker.lan:8883"  # mqtt://HOST[:PORT] (1883) or mqtts:// (TLS, 8883); --mqtt overrides
+client_id = ""                   # "" → meshmush-serve, or meshmush-gw-ID for a gateway
+gateway_id = ""                  # a gateway's name, letters, digits, - and _ ("" → the host name); --id overrides
+topic_prefix = "meshmush"        # topics are PREFIX/v1/gw/ID/...; one prefix per world on a shared broker
+protocol = "5"                   # MQTT "5" or "3.1.1"
+username = ""
+password = ""                    # keep this file readable by the service user only
+ca_file = ""                     # TLS: the broker's CA ("" → the system's CAs)
+cert_file = ""                   # TLS client certificate and key, if the broker wants one
+key_file = ""
+keepalive_s = 30                 # a gateway that vanishes is declared offline (its will) within 1.5 × this
+session_expiry_s = 604800        # MQTT 5: the broker keeps an absent client's session and messages this long
+reconnect_min_s = 1              # backoff between reconnections to the broker …
+reconnect_max_s = 30             # … doubling up to this
+max_queued = 10000               # messages kept while the broker is unreachable, at most
+route_window_s = 120.0           # serve: hearings this close to a node's latest compete on SNR
+gather_s = 0.3                   # serve: a new text waits this long for other radios' copies (routing sees them all)
+stats_interval_s = 60.0          # gateways report traffic, airtime and queue depth; both log them
 """
 
 
@@ -297,6 +345,7 @@ def _validate(cfg: ServeConfig, where: str) -> ServeConfig:
                       ("ledger_days", ret.ledger_days)):
         need(days >= 0, f"[retention] {key} cannot be negative (0 keeps rows forever)")
     need(cfg.metrics.interval_s >= 1, "[metrics] interval_s must be at least 1")
+    _validate_mqtt(cfg.mqtt, where)
     warnings: list[str] = []
     if t.pacing_s < 2.0:
         warnings.append(f"[transport] pacing_s = {t.pacing_s}: firmware 2.7 and later drops texts sent less than 2 s apart")
@@ -304,6 +353,88 @@ def _validate(cfg: ServeConfig, where: str) -> ServeConfig:
 
 
 _NODE_ID = re.compile(r"\A![0-9a-f]{8}\Z")
+def _validate_mqtt(m: MqttConfig, where: str) -> None:
+    def need(ok: bool, what: str) -> None:
+        if not ok:
+            raise ConfigError(f"{where}: [mqtt] {what}")
+
+    if m.url:
+        try:
+            parse_mqtt_url(m.url)
+        except ConfigError as exc:
+            raise ConfigError(f"{where}: [mqtt] url: {exc}") from None
+    need(not m.gateway_id or valid_gateway_id(m.gateway_id),
+         f"gateway_id must be 1 to {GATEWAY_ID_MAX} letters, digits, '-' or '_', not {m.gateway_id!r}")
+    need(valid_topic_prefix(m.topic_prefix),
+         f"topic_prefix must be topic levels without '+', '#' or empty levels, not {m.topic_prefix!r}")
+    need(m.protocol in MQTT_PROTOCOLS, f"protocol must be \"5\" or \"3.1.1\", not {m.protocol!r}")
+    need(len(m.client_id) <= 64 and all(c.isprintable() and not c.isspace() for c in m.client_id),
+         "client_id must be up to 64 printable characters without spaces")
+    need(not m.password or bool(m.username), "password needs a username")
+    need(not (m.cert_file or m.key_file) or bool(m.cert_file and m.key_file),
+         "cert_file and key_file go together")
+    need(5 <= m.keepalive_s <= 65535, "keepalive_s must be between 5 and 65535")
+    need(m.session_expiry_s >= 60, "session_expiry_s must be at least 60")
+    need(1 <= m.reconnect_min_s <= m.reconnect_max_s, "need 1 <= reconnect_min_s <= reconnect_max_s")
+    need(m.max_queued >= 100, "max_queued must be at least 100")
+    need(m.route_window_s >= 0, "route_window_s cannot be negative")
+    need(0 <= m.gather_s <= 5, "gather_s must be between 0 and 5")
+    need(m.stats_interval_s >= 1, "stats_interval_s must be at least 1")
+
+
+MQTT_PROTOCOLS = ("5", "3.1.1")
+GATEWAY_ID_MAX = 32
+
+
+@dataclass(frozen=True)
+class MqttUrl:
+    host: str
+    port: int
+    tls: bool
+
+
+def parse_mqtt_url(text: str) -> MqttUrl:
+    """``mqtt://HOST[:PORT]`` (1883) or ``mqtts://HOST[:PORT]`` (TLS, 8883); ConfigError otherwise.
+    Credentials do not belong in a URL (a command line is visible to every user of the host)."""
+    scheme, sep, rest = text.strip().partition("://")
+    if not sep or scheme.lower() not in ("mqtt", "mqtts"):
+        raise ConfigError(f"expected mqtt://HOST[:PORT] or mqtts://HOST[:PORT], not {text!r}")
+    tls = scheme.lower() == "mqtts"
+    rest = rest.rstrip("/")
+    if "@" in rest:
+        raise ConfigError("put the username and password in [mqtt] of the config file, not in the URL")
+    if "/" in rest or "?" in rest or "#" in rest:
+        raise ConfigError(f"expected mqtt://HOST[:PORT] with no path, not {text!r}")
+    if rest.startswith("["):  # [::1]:1883
+        host, _, tail = rest[1:].partition("]")
+        port_text = tail[1:] if tail.startswith(":") else ""
+        if tail and not tail.startswith(":"):
+            raise ConfigError(f"expected mqtt://HOST[:PORT], not {text!r}")
+    else:
+        host, _, port_text = rest.partition(":")
+    if not host or any(c.isspace() for c in host):
+        raise ConfigError(f"expected mqtt://HOST[:PORT], not {text!r}")
+    port = 8883 if tls else 1883
+    if port_text:
+        try:
+            port = int(port_text)
+        except ValueError:
+            raise ConfigError(f"the port must be a number, not {port_text!r}") from None
+        if not 1 <= port <= 65535:
+            raise ConfigError(f"the port must be between 1 and 65535, not {port}")
+    return MqttUrl(host, port, tls)
+
+
+def valid_gateway_id(name: str) -> bool:
+    return 1 <= len(name) <= GATEWAY_ID_MAX and all(c.isascii() and (c.isalnum() or c in "-_") for c in name)
+
+
+def valid_topic_prefix(prefix: str) -> bool:
+    levels = prefix.split("/")
+    return bool(prefix) and len(prefix) <= 100 and all(
+        level and "+" not in level and "#" not in level and level.isprintable()
+        for level in levels
+    )
 
 
 def parse_host_port(text: str, what: str) -> tuple[str, int]:

@@ -188,6 +188,10 @@ class MetricsLine:
         if t is not None:
             text += (f" frames_last_hour={t.frames_last_hour} bytes_last_hour={t.bytes_last_hour}"
                      f" queue={t.queue_depth} drops={t.queue_drops} rate_limit_hits={t.rate_limit_hits}")
+            if t.radios:  # gateways: name:frames_last_hour:airtime_s_last_hour:queue, or name:offline
+                text += " radios=" + ",".join(
+                    f"{r.name}:{r.frames_last_hour}:{r.airtime_s_last_hour:.0f}:{r.queue_depth}" if r.online
+                    else f"{r.name}:offline" for r in t.radios)
         metrics_log.info("%s", text, extra={"metrics": data})
         self.engine.db.events.add(now_ms, "metrics", None, None, data)
         return ()

@@ -77,6 +77,8 @@ class TextIn:
     pki_encrypted: bool = False  # the firmware decrypted it with the sender's public key
     public_key: str = ""  # that key, base64 (only with pki_encrypted)
     node_key: str = ""  # the sender's key in the radio's node list (NODEINFO), base64
+    snr: float | None = None  # dB, of the last hop as our radio heard it
+    hops: int | None = None  # hops the packet took to reach us (None: the firmware does not say)
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,19 @@ def parse_node_id(node: str) -> int:
     if num in (0, BROADCAST_NUM):
         raise ValueError(f"not a node id: {node!r}")
     return num
+
+
+def _snr(packet: dict[str, Any]) -> float | None:
+    value = packet.get("rxSnr", 0.0)  # protobuf leaves out a zero
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _hops(packet: dict[str, Any]) -> int | None:
+    """``hopStart - hopLimit`` (firmware 2.3 and later set ``hopStart``)."""
+    start, limit = packet.get("hopStart"), packet.get("hopLimit", 0)
+    if not isinstance(start, int) or not isinstance(limit, int) or start <= 0:
+        return None
+    return max(0, start - limit)
 
 
 class MeshtasticLink:
@@ -254,6 +269,8 @@ class MeshtasticLink:
                 pki_encrypted=pki,
                 public_key=_key_text(packet.get("publicKey")) if pki else "",
                 node_key=_key_text(user.get("publicKey")),
+                snr=_snr(packet),
+                hops=_hops(packet),
             )
         except (TypeError, ValueError, AttributeError) as exc:
             log.warning("ignored a malformed packet from the radio: %s", exc)

@@ -8,6 +8,9 @@ simulated node, a ``config`` with ``lora.hop_limit``, the primary ``channel``, t
 ``queueStatus`` (the client library keeps re-sending packets the node has not accounted for),
 accepts one client at a time and keeps messages for the client while none is connected.
 
+Every delivered packet says how the node heard it: ``rx_snr`` (``snr``, per node or per message)
+and ``hop_start``/``hop_limit`` (``hops`` taken, 0 by default), as a real radio's do.
+
 Identity: a simulated node may have a public key (``add_node(..., public_key=…)``), announced
 in the handshake's node list and by ``send_node_info`` (a NODEINFO packet, as a radio sends when
 a node appears or changes); ``send_text(..., pki_key=…)`` delivers a direct message the way the
@@ -131,6 +134,7 @@ class FakeNode:
         host: str = "127.0.0.1",
         port: int = 0,
         hop_limit: int = 3,
+        snr: float = 6.0,
         queue_len: int = 16,
         faults: Faults | None = None,
         on_sent: Callable[[Sent], None] | None = None,
@@ -141,6 +145,7 @@ class FakeNode:
         self.long_name = long_name
         self.host, self.port = host, port
         self.hop_limit = hop_limit
+        self.snr = snr  # dB: how this node hears the simulated nodes (a message may say otherwise)
         self.queue_len = queue_len
         self.faults = faults or Faults()
         self.on_sent = on_sent
@@ -220,12 +225,13 @@ class FakeNode:
         self.send_node_info(num)
 
     def send_text(self, sender: int, text: str, *, to: int | None = None, packet_id: int | None = None,
-                  channel: int = 0, pki_key: bytes | None = None) -> int:
+                  channel: int = 0, pki_key: bytes | None = None, snr: float | None = None, hops: int = 0) -> int:
         """A text message from a simulated node, to our node (a DM) unless ``to`` says otherwise
-        (``protocol.BROADCAST`` for the channel).  ``pki_key``: deliver it as the firmware
-        reports a PKI-encrypted DM from that key.  Returns the packet id.  Faults apply."""
+        (``protocol.BROADCAST`` for the channel), heard at ``snr`` dB (default: the node's) after
+        ``hops`` hops.  ``pki_key``: deliver it as the firmware reports a PKI-encrypted DM from
+        that key.  Returns the packet id.  Faults apply."""
         return self.send_payload(sender, text.encode("utf-8"), to=to, packet_id=packet_id, channel=channel,
-                                 pki_key=pki_key)
+                                 pki_key=pki_key, snr=snr, hops=hops)
 
     def send_node_info(self, num: int, public_key: bytes | None = None) -> int:
         """A NODEINFO packet from a simulated node (its user record, with ``public_key`` — a
@@ -237,7 +243,8 @@ class FakeNode:
         return self.send_payload(num, body, to=pb.BROADCAST, portnum=pb.NODEINFO_APP)
 
     def send_payload(self, sender: int, payload: bytes, *, to: int | None = None, packet_id: int | None = None,
-                     channel: int = 0, portnum: int = pb.TEXT_MESSAGE_APP, pki_key: bytes | None = None) -> int:
+                     channel: int = 0, portnum: int = pb.TEXT_MESSAGE_APP, pki_key: bytes | None = None,
+                     snr: float | None = None, hops: int = 0) -> int:
         if packet_id is None:
             self._next_packet = (self._next_packet * 1103515245 + 12345) & 0x7FFFFFFF or 1
             packet_id = self._next_packet
@@ -245,7 +252,8 @@ class FakeNode:
         pkt = pb.Packet(sender, dest, packet_id, portnum, payload, channel, hop_limit=self.hop_limit,
                         public_key=_checked_key(pki_key) if pki_key is not None else b"",
                         pki_encrypted=pki_key is not None)
-        body = pb.encode_packet(pkt, rx_time=int(time.time()), hop_start=self.hop_limit)
+        body = pb.encode_packet(pkt, rx_time=int(time.time()), hop_start=self.hop_limit,
+                                rx_snr=self.snr if snr is None else snr, hops=min(max(0, hops), self.hop_limit))
         f = self.faults
         if f.loss and f.rng.random() < f.loss:
             return packet_id

@@ -55,6 +55,10 @@ def f_fixed32(field: int, value: int) -> bytes:
     return _key(field, FIXED32) + struct.pack("<I", value & 0xFFFFFFFF)
 
 
+def f_float(field: int, value: float) -> bytes:
+    return _key(field, FIXED32) + struct.pack("<f", value)
+
+
 def f_bytes(field: int, value: bytes) -> bytes:
     return _key(field, LEN) + varint(len(value)) + value
 
@@ -232,7 +236,10 @@ def parse_to_radio(data: bytes) -> ToRadio:
     )
 
 
-def encode_packet(p: Packet, rx_time: int = 0, hop_start: int = 3) -> bytes:
+def encode_packet(p: Packet, rx_time: int = 0, hop_start: int = 3, rx_snr: float | None = None,
+                  hops: int | None = None) -> bytes:
+    """A received ``MeshPacket``: ``rx_snr`` (dB) and ``hops`` (hops taken: ``hop_limit`` is
+    ``hop_start - hops``) are how our radio heard it."""
     data = f_varint(1, p.portnum) + f_bytes(2, p.payload)
     out = (
         f_fixed32(1, p.sender)
@@ -243,7 +250,12 @@ def encode_packet(p: Packet, rx_time: int = 0, hop_start: int = 3) -> bytes:
     )
     if rx_time:
         out += f_fixed32(7, rx_time)
-    out += f_varint(9, p.hop_limit or hop_start) + f_varint(15, hop_start)
+    if rx_snr is not None:
+        out += f_float(8, rx_snr)
+    hop_limit = max(0, hop_start - hops) if hops is not None else (p.hop_limit or hop_start)
+    if hop_limit:
+        out += f_varint(9, hop_limit)
+    out += f_varint(15, hop_start)
     if p.public_key:
         out += f_bytes(16, p.public_key)
     if p.pki_encrypted:
