@@ -25,6 +25,7 @@ from compiler.resolve import build_symbols
 from compiler.schema import validate_document
 from runtime.image import model
 from runtime.image.codec import write_image
+from runtime.image.directions import canonical
 
 FRAME_BYTES = 200
 
@@ -118,7 +119,7 @@ def _run_checks(world: model.World, by_kind: dict[str, list[SourceDoc]], diags: 
                 text_spans[ident] = d.marks.span(("description",)) if "description" in d.data else spans[ident]
     for d in by_kind.get("room", []):
         for key in d.data.get("exits") or {}:
-            direction = asm.normalise_direction(str(key))
+            direction = canonical(str(key))
             if direction:
                 exit_spans[(d.data["id"], direction)] = d.marks.span(("exits", key), key=True)
     for d in by_kind.get("npc", []):

@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from runtime.image.directions import WORDS
+
 SCHEMAS = Path(__file__).resolve().parent.parent / "compiler" / "schemas"
 BASE = "https://meshmush.invalid/schemas/"
 
@@ -37,30 +39,7 @@ DURATION = {
     "pattern": r"^\d+(s|m|h|d)$",
     "description": "A duration such as 30s, 10m, 1h, 1d",
 }
-DIRECTIONS = [
-    "north",
-    "south",
-    "east",
-    "west",
-    "up",
-    "down",
-    "northeast",
-    "northwest",
-    "southeast",
-    "southwest",
-    "in",
-    "out",
-    "n",
-    "s",
-    "e",
-    "w",
-    "u",
-    "d",
-    "ne",
-    "nw",
-    "se",
-    "sw",
-]
+DIRECTIONS = list(WORDS)
 CODE = {"type": "string", "description": "Trigger-language code (see docs/triggers.md)"}
 EXPR = {"type": ["string", "boolean"], "description": "A trigger-language expression"}
 

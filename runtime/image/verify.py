@@ -8,22 +8,8 @@ from collections.abc import Iterator
 
 from runtime.image import model
 from runtime.image.bytecode import verify_code
+from runtime.image.directions import DIRECTIONS
 from runtime.image.games import game_problems
-
-DIRECTIONS = (
-    "north",
-    "south",
-    "east",
-    "west",
-    "up",
-    "down",
-    "northeast",
-    "northwest",
-    "southeast",
-    "southwest",
-    "in",
-    "out",
-)
 
 
 def _codes(world: model.World) -> Iterator[tuple[str, model.Code]]:
