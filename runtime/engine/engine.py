@@ -26,6 +26,7 @@ from runtime.engine.admission import Admission, AdmissionConfig
 from runtime.engine.context import Context, Outbox, Owner, Refusal, WorldContext
 from runtime.engine.describe import describe_room
 from runtime.engine.engine_ops import EngineOperations
+from runtime.engine.io import Incoming, Outgoing
 from runtime.engine.operations import LOCAL, AfterCommit, Origin
 from runtime.engine.parser import MAX_INPUT_BYTES, Command, clean, split
 from runtime.engine.registry import Lookup, Registry
@@ -41,7 +42,6 @@ from runtime.image.model import Code, World
 from runtime.store.db import AuditRow, CommandRecord, Database, StoreError
 from runtime.store.migrations import CORE_SPECS
 from runtime.store.tables import ChangeSet, Key, Row, Txn
-from runtime.transport.handler import Incoming, Outgoing
 
 log = logging.getLogger("meshmush.engine")
 
@@ -120,7 +120,7 @@ class Engine:
         self.rng = random.Random(config.seed)
         self.actions = EngineActions()
         self.replays = ReplayWindow()
-        self.ops = EngineOperations(self, config.backup_dir, config.sysops)
+        self.ops = EngineOperations(self, config.frame_bytes, config.backup_dir, config.sysops)
         start = now_ms if now_ms is not None else int(time.time() * 1000)
         self.clock = TickClock(self.world.tick_triggers(), start)
         self.admission = Admission(config.admission, start) if config.admission is not None else None

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from runtime.engine.refusal import Refusal
-from runtime.engine.registry import LEVELS
+from runtime.engine.staff_table import LEVELS
 from runtime.engine.world_view import WorldView
 from runtime.image.model import Scalar
 from runtime.image.money import MAX_AMOUNT

@@ -34,12 +34,12 @@ from pathlib import Path
 import duckdb
 
 from runtime.engine.engine import Engine, EngineConfig
+from runtime.engine.io import Incoming
 from runtime.image.model import World
 from runtime.play import freeze_startup_objects
 from runtime.store.db import CommandRecord, Database
 from runtime.store.migrations import CORE_SPECS
 from runtime.store.tables import TableSpec
-from runtime.transport.handler import Incoming
 
 from .report import machine, percentile, table, write_section
 
