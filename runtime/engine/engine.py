@@ -41,7 +41,7 @@ from runtime.frames import DEFAULT_FRAME_BYTES, MIN_FRAME_BYTES, pack_lines, spl
 from runtime.image.model import Code, World
 from runtime.store.db import AuditRow, CommandRecord, Database, StoreError
 from runtime.store.migrations import CORE_SPECS
-from runtime.store.tables import ChangeSet, Key, Row, Txn
+from runtime.store.tables import ChangeSet, Row, Txn, changeset, merge_changes
 
 log = logging.getLogger("meshmush.engine")
 
@@ -791,18 +791,7 @@ def merge(parts: Sequence[ChangeSet]) -> ChangeSet:
     """Several change sets of consecutive transactions as one (later writes win)."""
     if len(parts) == 1:
         return parts[0]
-    rows: dict[str, dict[Key, Row | None]] = {}
-    for part in parts:
-        for table, keys in part.deletes.items():
-            for k in keys:
-                rows.setdefault(table, {})[tuple(k)] = None
-        for table, ups in part.upserts.items():
-            spec = CORE_SPEC_BY_NAME[table]
-            for row in ups:
-                rows.setdefault(table, {})[spec.key_of(row)] = row
-    upserts = {t: tuple(r for r in m.values() if r is not None) for t, m in rows.items()}
-    deletes = {t: tuple(k for k, r in m.items() if r is None) for t, m in rows.items()}
-    return ChangeSet({t: v for t, v in upserts.items() if v}, {t: v for t, v in deletes.items() if v})
+    return changeset(merge_changes(parts, CORE_SPEC_BY_NAME))
 
 
 CORE_SPEC_BY_NAME = {s.name: s for s in CORE_SPECS}
