@@ -18,17 +18,12 @@ from compiler.resolve import SymbolTable
 from compiler.triggers import TriggerContext, compile_block, compile_expr
 from runtime.image import model
 from runtime.image.directions import canonical, order
+from runtime.image.events import MATCHED, PERIODIC
+from runtime.image.kinds import EVENTS
 from runtime.image.money import MoneyError, example, parse_amount
 from runtime.image.words import with_article
 
 Path_ = tuple[str | int, ...]
-
-EVENTS: Mapping[str, tuple[str, ...]] = {
-    "world": ("login", "tick"),
-    "room": ("enter", "exit", "look", "say", "tick"),
-    "object": ("use", "take", "drop", "look", "tick"),
-    "npc": ("talk",),
-}
 
 _DURATION = re.compile(r"^(\d+)(s|m|h|d)$")
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -128,15 +123,15 @@ class Assembler:
             match = trig.get("match")
             every_raw = trig.get("every")
             every = None
-            if match is not None and event != "say":
+            if match is not None and event != MATCHED:
                 self.diags.error(
                     "MM4015",
-                    f"'match' only goes with 'say' triggers, not '{event}'",
+                    f"'match' only goes with '{MATCHED}' triggers, not '{event}'",
                     doc.marks.span((*tpath, "match"), key=True),
                     "remove 'match'",
                 )
                 continue
-            if event == "tick":
+            if event == PERIODIC:
                 every = parse_duration(every_raw)
                 if not every:
                     self.diags.error(
@@ -150,7 +145,7 @@ class Assembler:
             elif every_raw is not None:
                 self.diags.error(
                     "MM4015",
-                    f"'every' only goes with 'tick' triggers, not '{event}'",
+                    f"'every' only goes with '{PERIODIC}' triggers, not '{event}'",
                     doc.marks.span((*tpath, "every"), key=True),
                     "remove 'every'",
                 )
