@@ -193,17 +193,24 @@ def program(code: Code) -> Program:
 _MEMO = "_program"
 
 
+_JUMPS = frozenset(op for op in Opcode if op.operands[:1] == ("jump",))
+
+
 def _remember(code: Code, instrs: list[Instr]) -> Program:
-    index = {ins.pc: i for i, ins in enumerate(instrs)}
+    new = tuple.__new__
+    index: dict[int, int] | None = None
     steps: list[Step] = []
-    for i, ins in enumerate(instrs):
+    append = steps.append
+    for i, (pc, op, args, next_pc) in enumerate(instrs):
         target = i + 1
-        if ins.op.operands and ins.op.operands[0] == "jump":
-            j = index.get(ins.next_pc + ins.args[0])
+        if op in _JUMPS:
+            if index is None:
+                index = {ins.pc: j for j, ins in enumerate(instrs)}
+            j = index.get(next_pc + args[0])
             if j is None:
-                raise BytecodeError(f"{ins.op.name} at {ins.pc} jumps between instructions")
+                raise BytecodeError(f"{op.name} at {pc} jumps between instructions")
             target = j
-        steps.append(Step(int(ins.op), ins.args[0] if ins.args else 0, target, ins.pc))
+        append(new(Step, (op._value_, args[0] if args else 0, target, pc)))
     prog = tuple(steps)
     code.__dict__[_MEMO] = prog  # a memo beside the fields: equality and the image ignore it
     return prog
