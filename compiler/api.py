@@ -1,25 +1,24 @@
 """The compiler's front door: a world directory in, a ``World`` (and diagnostics) out.
 
 load → validate (schemas/) → resolve ids → assemble kinds (triggers parsed, type-checked and
-lowered on the way) → whole-world checks → sorted, canonical ``World``.
+lowered on the way) → whole-world checks → sorted, canonical ``World``.  What each kind builds
+and checks is declared with the kind (``compiler.kinds``).
 """
 
 from __future__ import annotations
 
 import gc
 from pathlib import Path
+from typing import Any
 
 from compiler import assemble as asm
 from compiler import games
 from compiler.checks.content import check_dead_content
-from compiler.checks.dialogue import check_dialogue
-from compiler.checks.economy import check_arbitrage
 from compiler.checks.frames import check_frames
-from compiler.checks.games import check_board_places, check_slots_return
-from compiler.checks.graph import check_one_way, check_reachability
 from compiler.checks.teleports import check_teleports
 from compiler.checks.text_bounds import DocPlace, check_text_bounds
 from compiler.diagnostics import Diagnostics, Span
+from compiler.kinds import KINDS, CheckInput
 from compiler.loader import SourceDoc, load_world_files
 from compiler.resolve import build_symbols
 from compiler.schema import validate_document
@@ -65,13 +64,11 @@ def _compile_world(root: Path, diags: Diagnostics) -> model.World | None:
             continue
         by_kind.setdefault(str(d.kind), []).append(d)
 
-    rooms: list[model.Room] = [asm.build_room(a, d) for d in by_kind.get("room", [])]
-    objects = [asm.build_object(a, d) for d in by_kind.get("object", [])]
-    npcs = [asm.build_npc(a, d) for d in by_kind.get("npc", [])]
-    shops = [asm.build_shop(a, d) for d in by_kind.get("shop", [])]
-    housing = [asm.build_housing(a, d) for d in by_kind.get("housing", [])]
-    game_list = [games.build_game(a, d) for d in by_kind.get("game", [])]
-    boards = [games.build_board(a, d) for d in by_kind.get("board", [])]
+    built: dict[str, tuple[Any, ...]] = {}
+    for kind in KINDS:
+        if kind.build is not None and kind.kind.field is not None:
+            entities = [kind.build(a, d) for d in by_kind.get(kind.name, [])]
+            built[kind.kind.field] = tuple(sorted(entities, key=lambda e: str(e.id)))
     world_triggers = a.triggers(wdoc, "world")
 
     if diags.has_errors:
@@ -84,70 +81,39 @@ def _compile_world(root: Path, diags: Diagnostics) -> model.World | None:
         currency=currency,
         state=tuple(state[k] for k in sorted(state)),
         triggers=world_triggers,
-        rooms=tuple(sorted(rooms, key=lambda r: r.id)),
-        objects=tuple(sorted(objects, key=lambda o: o.id)),
-        npcs=tuple(sorted(npcs, key=lambda n: n.id)),
-        shops=tuple(sorted(shops, key=lambda s: s.id)),
-        housing=tuple(sorted(housing, key=lambda h: h.id)),
-        games=tuple(sorted(game_list, key=lambda g: g.id)),
-        boards=tuple(sorted(boards, key=lambda b: b.id)),
         messages=games.build_messages(wdoc),
+        **built,  # each kind's field, as compiler.kinds declares it
     )
-    _run_checks(world, by_kind, diags)
-    places = {asm.doc_label(d): DocPlace(d.file, d.marks.span(()).line - 1, d.marks.lines)
-              for docs in by_kind.values() for d in docs}
-    check_text_bounds(world, places, diags)
-    check_teleports(world, places, diags)
+    checks = CheckInput(world, by_kind, diags)
+    for kind in KINDS:
+        for check in kind.checks:
+            check(checks)
+    _world_checks(checks)
     return None if diags.has_errors else world
 
 
-def _run_checks(world: model.World, by_kind: dict[str, list[SourceDoc]], diags: Diagnostics) -> None:
-    spans: dict[str, Span] = {}
-    exit_spans: dict[tuple[str, str], Span] = {}
-    node_spans: dict[tuple[str, str], Span] = {}
-    node_text_spans: dict[tuple[str, str], Span] = {}
-    goto_spans: dict[tuple[str, str, int], Span] = {}
-    stock_spans: dict[tuple[str, str], Span] = {}
-    buy_spans: dict[tuple[str, str], Span] = {}
+def _world_checks(c: CheckInput) -> None:
+    """Checks across every kind: frame sizes, dead content, text bounds, teleport loops."""
     text_spans: dict[str, Span] = {}  # where a too-long text is: its description
-    for docs in by_kind.values():
+    node_text_spans: dict[tuple[str, str], Span] = {}
+    for docs in c.docs.values():
         for d in docs:
             ident = d.data.get("id")
             if isinstance(ident, str):
-                spans[ident] = d.marks.span(("id",))
-                text_spans[ident] = d.marks.span(("description",)) if "description" in d.data else spans[ident]
-    for d in by_kind.get("room", []):
-        for key in d.data.get("exits") or {}:
-            direction = asm.normalise_direction(str(key))
-            if direction:
-                exit_spans[(d.data["id"], direction)] = d.marks.span(("exits", key), key=True)
-    for d in by_kind.get("npc", []):
+                text_spans[ident] = d.marks.span(("description",)) if "description" in d.data else c.id_spans[ident]
+    for d in c.docs.get("npc", []):
         for node_id, node in (d.data.get("dialogue") or {}).items():
-            node_spans[(d.data["id"], str(node_id))] = d.marks.span(("dialogue", node_id), key=True)
-            node_text_spans[(d.data["id"], str(node_id))] = (
+            key = (d.data["id"], str(node_id))
+            node_text_spans[key] = (
                 d.marks.span(("dialogue", node_id, "text"))
                 if isinstance(node, dict) and "text" in node
-                else node_spans[(d.data["id"], str(node_id))]
+                else d.marks.span(("dialogue", node_id), key=True)
             )
-            if isinstance(node, dict):
-                for i, opt in enumerate(node.get("options") or []):
-                    if isinstance(opt, dict) and "goto" in opt:
-                        goto_spans[(d.data["id"], str(node_id), i)] = d.marks.span(
-                            ("dialogue", node_id, "options", i, "goto")
-                        )
-    for d in by_kind.get("shop", []):
-        for key, table in (("stock", stock_spans), ("buys", buy_spans)):
-            for i, entry in enumerate(d.data.get(key) or []):
-                if isinstance(entry, dict) and isinstance(entry.get("item"), str):
-                    table[(d.data["id"], entry["item"])] = d.marks.span((key, i, "price"))
-    check_reachability(world, spans, diags)
-    check_one_way(world, exit_spans, diags)
-    check_frames(world, text_spans, node_text_spans, diags, FRAME_BYTES)
-    check_dialogue(world, spans, node_spans, goto_spans, diags)
-    check_arbitrage(world, stock_spans, buy_spans, diags)
-    check_slots_return(world, by_kind.get("game", []), spans, diags)
-    check_board_places(world, spans, diags)
-    check_dead_content(by_kind, diags)
+    check_frames(c.world, text_spans, node_text_spans, c.diags, FRAME_BYTES)
+    check_dead_content(c.docs, c.diags)
+    places = {label: DocPlace(d.file, d.marks.span(()).line - 1, d.marks.lines) for label, d in c.labels().items()}
+    check_text_bounds(c.world, places, c.diags)
+    check_teleports(c.world, places, c.diags)
 
 
 def build_image(root: Path, diags: Diagnostics) -> bytes | None:

@@ -17,44 +17,13 @@ from compiler.loader import SourceDoc
 from compiler.resolve import SymbolTable
 from compiler.triggers import TriggerContext, compile_block, compile_expr
 from runtime.image import model
+from runtime.image.directions import canonical, order
+from runtime.image.events import MATCHED, PERIODIC
+from runtime.image.kinds import EVENTS
 from runtime.image.money import MoneyError, example, parse_amount
 from runtime.image.words import with_article
 
 Path_ = tuple[str | int, ...]
-
-SHORT_DIRECTIONS = {
-    "n": "north",
-    "s": "south",
-    "e": "east",
-    "w": "west",
-    "u": "up",
-    "d": "down",
-    "ne": "northeast",
-    "nw": "northwest",
-    "se": "southeast",
-    "sw": "southwest",
-}
-DIRECTIONS = (
-    "north",
-    "south",
-    "east",
-    "west",
-    "up",
-    "down",
-    "northeast",
-    "northwest",
-    "southeast",
-    "southwest",
-    "in",
-    "out",
-)
-
-EVENTS: Mapping[str, tuple[str, ...]] = {
-    "world": ("login", "tick"),
-    "room": ("enter", "exit", "look", "say", "tick"),
-    "object": ("use", "take", "drop", "look", "tick"),
-    "npc": ("talk",),
-}
 
 _DURATION = re.compile(r"^(\d+)(s|m|h|d)$")
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -66,13 +35,6 @@ def parse_duration(text: object) -> int | None:
     if not m:
         return None
     return int(m.group(1)) * _UNIT[m.group(2)]
-
-
-def normalise_direction(word: str) -> str | None:
-    w = word.lower()
-    if w in DIRECTIONS:
-        return w
-    return SHORT_DIRECTIONS.get(w)
 
 
 @dataclass
@@ -161,15 +123,15 @@ class Assembler:
             match = trig.get("match")
             every_raw = trig.get("every")
             every = None
-            if match is not None and event != "say":
+            if match is not None and event != MATCHED:
                 self.diags.error(
                     "MM4015",
-                    f"'match' only goes with 'say' triggers, not '{event}'",
+                    f"'match' only goes with '{MATCHED}' triggers, not '{event}'",
                     doc.marks.span((*tpath, "match"), key=True),
                     "remove 'match'",
                 )
                 continue
-            if event == "tick":
+            if event == PERIODIC:
                 every = parse_duration(every_raw)
                 if not every:
                     self.diags.error(
@@ -183,7 +145,7 @@ class Assembler:
             elif every_raw is not None:
                 self.diags.error(
                     "MM4015",
-                    f"'every' only goes with 'tick' triggers, not '{event}'",
+                    f"'every' only goes with '{PERIODIC}' triggers, not '{event}'",
                     doc.marks.span((*tpath, "every"), key=True),
                     "remove 'every'",
                 )
@@ -371,7 +333,7 @@ def build_room(a: Assembler, doc: SourceDoc) -> model.Room:
     raw_exits = d.get("exits") or {}
     if isinstance(raw_exits, dict):
         for key, spec in raw_exits.items():
-            direction = normalise_direction(str(key))
+            direction = canonical(str(key))
             if direction is None:
                 continue  # schema reports unknown directions
             path: Path_ = ("exits", key)
@@ -396,7 +358,7 @@ def build_room(a: Assembler, doc: SourceDoc) -> model.Room:
                 to = a.ref(doc, path, ("room",), "exit destination")
                 if to is not None:
                     exits.append(model.Exit(direction, to))
-    exits.sort(key=lambda e: DIRECTIONS.index(e.direction))
+    exits.sort(key=lambda e: order(e.direction))
     objects = []
     for i, _ in enumerate(d.get("objects") or []):
         oid = a.ref(doc, ("objects", i), ("object",), "object")
@@ -542,7 +504,7 @@ def build_housing(a: Assembler, doc: SourceDoc) -> model.Housing:
                     continue
                 exits: list[model.HouseExit] = []
                 for dkey, target in (r.get("exits") or {}).items():
-                    direction = normalise_direction(str(dkey))
+                    direction = canonical(str(dkey))
                     if direction is None or not isinstance(target, str):
                         continue
                     epath: Path_ = (*rpath, "exits", dkey)
@@ -560,7 +522,7 @@ def build_housing(a: Assembler, doc: SourceDoc) -> model.Housing:
                             did_you_mean(target, keys)
                             or "name a room of this template, or a dotted world room id",
                         )
-                exits.sort(key=lambda e: DIRECTIONS.index(e.direction))
+                exits.sort(key=lambda e: order(e.direction))
                 rooms.append(
                     model.HouseRoom(
                         rkey, _text(r.get("name")), _text(r.get("description")).strip(), tuple(exits)

@@ -17,8 +17,9 @@ from typing import Any
 import yaml
 
 from compiler.diagnostics import Diagnostics, Span, did_you_mean
+from runtime.image.kinds import NAMES
 
-KINDS = ("world", "room", "object", "npc", "shop", "housing", "game", "board")
+KINDS = NAMES  # runtime.image.kinds: every kind, declared once
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_FILES = 20_000
 

@@ -11,12 +11,13 @@ from dataclasses import dataclass, field
 
 from compiler.diagnostics import Diagnostics, Span, a_or_an, did_you_mean
 from compiler.loader import SourceDoc
+from runtime.image import kinds
 
 RESERVED_NAMESPACES = frozenset({"world", "player", "room", "self"})
 VALID_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")  # as in the schemas (tools/gen_schemas.py)
 
 # kinds whose documents carry a top-level `id` that other documents may refer to
-ID_KINDS = ("room", "object", "npc", "shop", "housing", "game", "board")
+ID_KINDS = kinds.ID_KINDS
 
 
 @dataclass(frozen=True)

@@ -12,14 +12,20 @@ def utf8_len(text: str) -> int:
     return len(text.encode("utf-8"))
 
 
+def prefix_chars(text: str, max_bytes: int) -> int:
+    """The most characters of ``text`` whose UTF-8 encoding fits ``max_bytes``: encoded once,
+    cut by bytes, backed off to a character boundary (a character takes at least one byte, so
+    ``max_bytes`` characters are all that need encoding)."""
+    head = text[: max_bytes + 1]
+    data = head.encode("utf-8")
+    if len(data) <= max_bytes:
+        return len(head)
+    return len(data[:max_bytes].decode("utf-8", "ignore"))
+
+
 def _cut_point(text: str, max_bytes: int) -> int:
     """Largest character index ``i`` with ``text[:i]`` ≤ max_bytes, at least 1."""
-    total = 0
-    for i, ch in enumerate(text):
-        total += len(ch.encode("utf-8"))
-        if total > max_bytes:
-            return max(i, 1)
-    return len(text)
+    return max(prefix_chars(text, max_bytes), 1)
 
 
 def split_frames(text: str, max_bytes: int = DEFAULT_FRAME_BYTES) -> list[str]:

@@ -39,13 +39,13 @@ from typing import IO, TextIO
 
 from runtime.engine import names
 from runtime.engine.engine import Engine, EngineConfig, EngineError
+from runtime.engine.io import Outgoing
 from runtime.engine.ticks import aligned_start
 from runtime.engine.world_view import WorldView
 from runtime.frames import pack_lines, split_frames, utf8_len
 from runtime.image.codec import ImageError, load_image_file
 from runtime.image.model import World
 from runtime.store.db import Database, StoreError
-from runtime.transport.handler import Outgoing
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 MAX_NAME = 32

@@ -10,32 +10,11 @@ from collections.abc import Mapping
 
 from compiler.diagnostics import Diagnostics, Span
 from runtime.image import model
-
-SHORT = {
-    "north": "n",
-    "south": "s",
-    "east": "e",
-    "west": "w",
-    "up": "u",
-    "down": "d",
-    "northeast": "ne",
-    "northwest": "nw",
-    "southeast": "se",
-    "southwest": "sw",
-    "in": "in",
-    "out": "out",
-}
+from runtime.image.render import dialogue_text, room_text
 
 
-def room_text(room: model.Room) -> str:
-    exits = ", ".join(SHORT[e.direction] for e in room.exits) or "none"
-    return f"{room.name}\n{room.description}\nExits: {exits}"
-
-
-def dialogue_text(npc: model.Npc, node: model.DialogueNode) -> str:
-    lines = [f"{npc.name}: {node.text}"]
-    lines += [f"{i}) {opt.say}" for i, opt in enumerate(node.options, 1)]
-    return "\n".join(lines)
+def _examined(obj: model.Object) -> str:
+    return f"{obj.name}: {obj.description}"
 
 
 def _size(text: str) -> int:
@@ -59,7 +38,7 @@ def check_frames(
                 f"shorten the description by at least {n - frame_bytes} bytes",
             )
     for obj in world.objects:
-        n = _size(f"{obj.name}: {obj.description}")
+        n = _size(_examined(obj))
         if n > frame_bytes and obj.id in spans:
             diags.warning(
                 "MM4006",

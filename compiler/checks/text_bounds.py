@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from compiler.diagnostics import Diagnostics, Span
 from runtime.image import model
-from runtime.image.bytecode import BytecodeError, Instr, decode
+from runtime.image.bytecode import BytecodeError, Instr, decode, line_at
 from runtime.image.money import MAX_AMOUNT, format_amount
 from runtime.image.opcodes import MAX_TEXT
 
@@ -75,15 +75,6 @@ def world_codes(world: model.World) -> Iterator[model.Code]:
     for n in world.npcs:
         yield from (t.code for t in n.triggers)
         yield from (node.do for node in n.dialogue if node.do is not None)
-
-
-def _line(code: model.Code, pc: int) -> int:
-    line = 0
-    for entry in code.lines:
-        if entry.pc > pc:
-            break
-        line = entry.line
-    return line
 
 
 class _Bounds:
@@ -269,7 +260,7 @@ def check_text_bounds(world: model.World, places: Mapping[str, DocPlace], diags:
             site, var, value = f.site, f.var, f.bound
             if value <= MAX_TEXT:
                 continue
-            span = place.span(_line(site.code, site.pc))
+            span = place.span(line_at(site.code, site.pc))
             if var:
                 if var in reported:
                     continue

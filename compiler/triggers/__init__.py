@@ -7,33 +7,18 @@ mapped into the YAML file by the caller's ``origin``; the functions return None 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 
 from compiler.diagnostics import Diagnostics, Span
-from runtime.image.model import Code, Currency, StateVar
+from compiler.triggers.compile import compile_source
+from compiler.triggers.context import TriggerContext
+from runtime.image.model import Code
 
-CANCELLABLE_EVENTS = frozenset({"exit", "take", "drop", "use", "say", "look", "talk"})
-"""Events where `stop` cancels the action that fired them (see docs/triggers.md)."""
-
-
-@dataclass(frozen=True)
-class TriggerContext:
-    event: str  # enter exit look say tick use take drop talk login, or 'expr'
-    owner: str  # world | room | object | npc | exit | dialogue
-    file: str  # the owning document, "room town.gazebo": goes into Code.file
-    state: Mapping[str, StateVar]
-    ids: Mapping[str, str]
-    currency: Currency
-    line_base: int = 0  # file line just before the document's first line: line tables are document-relative
-    unsure: frozenset[str] = frozenset()  # lowercased ids whose definition is broken (compiler.resolve)
-
+__all__ = ["TriggerContext", "compile_block", "compile_expr"]
 
 def compile_block(
     source: str, ctx: TriggerContext, origin: Callable[[int, int], Span], diags: Diagnostics
 ) -> Code | None:
-    from compiler.triggers.compile import compile_source
-
     return compile_source(source, ctx, origin, diags, None)
 
 
@@ -44,6 +29,4 @@ def compile_expr(
     diags: Diagnostics,
     expect: str = "bool",
 ) -> Code | None:
-    from compiler.triggers.compile import compile_source
-
     return compile_source(source, ctx, origin, diags, expect)

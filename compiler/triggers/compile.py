@@ -11,9 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from compiler.diagnostics import Diagnostics, Span, a_or_an, did_you_mean
-from compiler.triggers import CANCELLABLE_EVENTS, TriggerContext, ast
+from compiler.triggers import ast
+from compiler.triggers.context import TriggerContext
 from compiler.triggers.parser import ParseFailed, Problem, parse_block, parse_expression
 from runtime.image.bytecode import bounds, decode
+from runtime.image.events import CANCELLABLE
 from runtime.image.model import Code, LineEntry, Scalar
 from runtime.image.opcodes import BY_NAME, MAX_MESSAGES, MAX_STEPS, TEXT_KINDS
 from runtime.image.words import count
@@ -388,12 +390,12 @@ class _Compiler:
                 raise _Failed
             e.emit(s.op.upper(), line=line)
         elif isinstance(s, ast.Stop):
-            if self.ctx.event not in CANCELLABLE_EVENTS:
+            if self.ctx.event not in CANCELLABLE:
                 self.error(
                     "MM3007",
                     "'stop' cannot cancel " + a_or_an(f"'{self.ctx.event}' event"),
                     s.pos,
-                    "stop works in " + ", ".join(sorted(CANCELLABLE_EVENTS)) + " triggers",
+                    "stop works in " + ", ".join(sorted(CANCELLABLE)) + " triggers",
                 )
                 raise _Failed
             e.emit("STOP", line=line)

@@ -4,15 +4,14 @@ through the world and systems' ``resolve_room`` hooks, triggers, moves and room 
 from __future__ import annotations
 
 from runtime.engine import moves, triggers
-from runtime.engine.context import Context, Owner, WorldContext
+from runtime.engine.context import Context, Owner, VerbTable, WorldContext
 from runtime.engine.describe import describe_room
-from runtime.engine.registry import Registry
 from runtime.engine.state import State
 from runtime.engine.world_view import WorldView
 from runtime.image.model import Code, Room, Scalar
 
 
-def resolve_room(world: WorldView, registry: Registry, state: State, room_id: str) -> Room | None:
+def resolve_room(world: WorldView, registry: VerbTable, state: State, room_id: str) -> Room | None:
     """A world room, or a dynamic one a system resolves (a house room)."""
     room = world.room(room_id)
     if room is not None:

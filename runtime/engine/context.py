@@ -68,33 +68,112 @@ Every verb needs a transcript (``tests/transcripts/cases/*.script``, against a w
 from __future__ import annotations
 
 import random
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NoReturn, Protocol
+from typing import Any, NoReturn, Protocol
 
+from runtime.engine.io import Note
 from runtime.engine.operations import LOCAL, AfterCommit, Operations, Origin
 from runtime.engine.parser import Candidate, Command, match
 from runtime.engine.refusal import Refusal
 from runtime.engine.sessions import Session
 from runtime.engine.state import Instance, Player, State
 from runtime.engine.world_view import CURRENCY_META, WorldView
-from runtime.image.model import Code, Currency, Room, Scalar
+from runtime.image.model import Code, Currency, Object, Room, Scalar
 from runtime.store.db import AuditRow
-from runtime.transport.handler import Note
-
-if TYPE_CHECKING:
-    from runtime.engine.registry import Registry
 
 __all__ = [
     "Actions",
     "Command",
     "Context",
+    "Hooks",
+    "Lookup",
     "Outbox",
     "Owner",
     "Presence",
     "Refusal",
+    "Verb",
+    "VerbHandler",
+    "VerbTable",
     "WorldContext",
 ]
+
+
+# ---------------------------------------------------------------- how a system plugs in
+VerbHandler = Callable[["Context"], None]
+"""Runs one command.  Replies through ``ctx.reply``; refuses with ``ctx.fail(text)``."""
+
+
+@dataclass(frozen=True)
+class Verb:
+    name: str  # canonical word, lowercase: "look", "house", "/goto"
+    handler: VerbHandler
+    aliases: tuple[str, ...] = ()  # other exact words: ("l",)
+    usage: str = ""  # "take NAME"
+    summary: str = ""  # one short line for HELP
+    example: str = ""  # "take lantern"
+    min_level: int = 0  # LEVELS value needed to use (and see) it
+    listed: bool = True  # shown in the HELP command list (directions are summarised instead)
+    abbreviate: bool = True  # an unambiguous prefix of ``name`` (≥ MIN_PREFIX letters) works
+    shows_room: bool = False  # the verb shows a room itself (LOOK, moves): a login skips its own view
+    topic: str = ""  # the HELP topic listing it: "move", "items", "talk", "money" … ("" → OTHER_TOPIC)
+
+
+@dataclass(frozen=True)
+class Hooks:
+    """Optional extension points of a system module (all may be None).
+
+    - ``resolve_room(state, room_id)``: a room that is not in the world image (a house room).
+    - ``may_enter(ctx, room)``: a refusal text, or None to let the player in (locked houses).
+    - ``room_notes(ctx, room)``: extra short lines for the room description ("Shop: LIST").
+    - ``on_login(ctx)``: runs when a player's session starts (after world login triggers).
+    - ``on_tick(wctx)``: runs on every engine tick (restocking, expiry); no acting player.
+    - ``gate(ctx, verb)``: a refusal text before any verb runs (mutes), or None.
+    - ``before(ctx)``: runs first for every command, before the session starts, in its own
+      transaction that is kept whatever happens next (a ban's notice, a radio key seen);
+      ``ctx.player`` may not exist yet.  Returning text (even "") drops the command with that
+      reply (none for "").
+    - ``unmatched(ctx)``: the first word is no verb; return True when handled (dialogue numbers).
+    - ``use_object(ctx, instance, obj)``: USE of an object with no ``use`` triggers; return True
+      when this system handled it (a vending object opening its shop).
+    - ``help_topics``: extra ``HELP TOPIC`` pages (topic → text).
+    """
+
+    resolve_room: Callable[[State, str], Room | None] | None = None
+    may_enter: Callable[[Context, Room], str | None] | None = None
+    room_notes: Callable[[Context, Room], Sequence[str]] | None = None
+    on_login: Callable[[Context], None] | None = None
+    on_tick: Callable[[WorldContext], None] | None = None
+    gate: Callable[[Context, Verb], str | None] | None = None
+    before: Callable[[Context], str | None] | None = None
+    unmatched: Callable[[Context], bool] | None = None
+    use_object: Callable[[Context, Instance, Object], bool] | None = None
+    help_topics: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """What a typed word means: a verb, or nothing (with a suggestion when one is close)."""
+
+    verb: Verb | None
+    suggestion: str | None = None
+
+
+class VerbTable(Protocol):
+    """What a command sees of the engine's verbs (``runtime.engine.registry.Registry``)."""
+
+    @property
+    def hooks(self) -> tuple[Hooks, ...]: ...
+
+    @property
+    def topics(self) -> tuple[str, ...]: ...
+
+    @property
+    def help_topics(self) -> Mapping[str, str]: ...
+
+    def lookup(self, word: str, level: int = 0, grants: frozenset[str] = ...) -> Lookup: ...
+
+    def visible(self, level: int, grants: frozenset[str] = ...) -> list[Verb]: ...
 
 
 @dataclass(frozen=True)
@@ -120,7 +199,7 @@ class Outbox:
     """Lines per recipient for one command; joined into one message each when it commits.
 
     Each line is a ``Note``: its ``personal`` and ``tag`` matter only for lines to players
-    other than the one whose command this is (notices, see ``runtime.transport.handler``)."""
+    other than the one whose command this is (notices, see ``runtime.engine.io``)."""
 
     notes: dict[str, list[Note]] = field(default_factory=dict)
 
@@ -210,7 +289,7 @@ class WorldContext:
         presence: Presence,
         rng: random.Random,
         actions: Actions,
-        registry: Registry,
+        registry: VerbTable,
         ops: Operations,
     ) -> None:
         self.world = world
@@ -243,7 +322,7 @@ class WorldContext:
         self, room: str, text: str, exclude: Collection[str] = (), *, tag: tuple[str, str, int] | None = None
     ) -> None:
         """Everyone online in ``room`` but ``exclude``.  ``tag`` marks a presence notice (see
-        ``runtime.transport.handler.Note``): ``(actor key, room, +1)`` arrives, ``-1`` leaves."""
+        ``runtime.engine.io.Note``): ``(actor key, room, +1)`` arrives, ``-1`` leaves."""
         online = self.presence.is_online
         keys = [k for k in self.state.keys_in_room(room) if k not in exclude and online(k)]
         self.out.add_to_all(keys, Note(text, False, tag))

@@ -2,8 +2,8 @@
 
 One frame where possible: ``Gazebo\\nA white gazebo…\\nExits: n, e\\nYou see: brass lantern.\\n
 Mayor Alvarez and Ana are here.`` (a crowd: ``Ana, Bob, Cai and 47 others are here.``)
-Exits keep the image's order and short names, exactly as the compiler's frame check estimates
-them.  Only online players are listed (others are asleep).
+The name, description and exits come from ``runtime.image.render.room_head``, the function the
+compiler's frame check measures.  Only online players are listed (others are asleep).
 """
 
 from __future__ import annotations
@@ -13,12 +13,9 @@ from collections.abc import Sequence
 from runtime.engine.context import Context
 from runtime.engine.replies import join_list
 from runtime.engine.state import Instance
-from runtime.engine.world_view import SHORT, WorldView
+from runtime.engine.world_view import WorldView
 from runtime.image.model import Room
-
-
-def exits_line(room: Room) -> str:
-    return "Exits: " + (", ".join(SHORT.get(e.direction, e.direction) for e in room.exits) or "none")
+from runtime.image.render import room_head
 
 
 def things(world: WorldView, instances: Sequence[Instance]) -> list[str]:
@@ -50,7 +47,7 @@ def people_line(names: Sequence[str], total: int | None = None) -> str:
 
 
 def describe_room(ctx: Context, room: Room) -> str:
-    lines = [room.name, room.description, exits_line(room)]
+    lines = room_head(room)
     seen = things(ctx.world, ctx.state.instances_in_room(room.id))
     if seen:
         lines.append("You see: " + ", ".join(seen) + ".")

@@ -12,6 +12,7 @@ Every command is journalled (``ok`` false for refusals and errors).
 from __future__ import annotations
 
 import importlib
+import json
 import logging
 import random
 import time
@@ -26,22 +27,23 @@ from runtime.engine.admission import Admission, AdmissionConfig
 from runtime.engine.context import Context, Outbox, Owner, Refusal, WorldContext
 from runtime.engine.describe import describe_room
 from runtime.engine.engine_ops import EngineOperations
+from runtime.engine.io import Incoming, Note, Outgoing
 from runtime.engine.operations import LOCAL, AfterCommit, Origin
 from runtime.engine.parser import MAX_INPUT_BYTES, Command, clean, split
 from runtime.engine.registry import Lookup, Registry
 from runtime.engine.replay import ReplayWindow
 from runtime.engine.replies import DEFAULT_PAGE_FRAMES, paginate
 from runtime.engine.sessions import DEFAULT_TIMEOUT_MS, Session, Sessions
-from runtime.engine.state import HOLDER_ROOM, Player, State
+from runtime.engine.state import HOLDER_ROOM, Player, PlayerMemo, State
 from runtime.engine.ticks import TickClock
 from runtime.engine.verbs import CORE_MODULES
 from runtime.engine.world_view import WorldView
 from runtime.frames import DEFAULT_FRAME_BYTES, MIN_FRAME_BYTES, pack_lines, split_frames, utf8_len
 from runtime.image.model import Code, World
 from runtime.store.db import AuditRow, CommandRecord, Database, StoreError
+from runtime.store.events import EventBuffer
 from runtime.store.migrations import CORE_SPECS
-from runtime.store.tables import ChangeSet, Key, Row, Txn
-from runtime.transport.handler import Incoming, Outgoing
+from runtime.store.tables import ChangeSet, Row, Txn, changeset, merge_changes
 
 log = logging.getLogger("meshmush.engine")
 
@@ -86,7 +88,7 @@ def default_modules() -> tuple[ModuleType, ...]:
     return CORE_MODULES + extra
 
 
-EventRow = tuple[int, str, str | None, str | None, dict[str, object]]
+EventRow = tuple[int, str, str | None, str | None, dict[str, object] | str]
 """An analytics event waiting for its command to be durable: (at, kind, player, room, data)."""
 
 
@@ -117,10 +119,11 @@ class Engine:
         self.config = config
         self.registry = Registry.collect(modules if modules is not None else default_modules())
         self.sessions = Sessions(config.session_timeout_ms)
+        self._players: PlayerMemo = {}  # Players built from rows, shared by every command (state.PlayerMemo)
         self.rng = random.Random(config.seed)
         self.actions = EngineActions()
         self.replays = ReplayWindow()
-        self.ops = EngineOperations(self, config.backup_dir, config.sysops)
+        self.ops = EngineOperations(self, config.frame_bytes, config.backup_dir, config.sysops)
         start = now_ms if now_ms is not None else int(time.time() * 1000)
         self.clock = TickClock(self.world.tick_triggers(), start)
         self.admission = Admission(config.admission, start) if config.admission is not None else None
@@ -167,7 +170,7 @@ class Engine:
                 raise EngineError(str(exc)) from None
 
     def _state(self, txn: Txn) -> State:
-        return State(txn, self.world, self.db.next_id)
+        return State(txn, self.world, self.db.next_id, self._players)
 
     def _world_context(self, state: State, now_ms: int, out: Outbox) -> WorldContext:
         return WorldContext(
@@ -282,7 +285,7 @@ class Engine:
             replies = list(self._commit([_Result("", record, out, events)], notify=False))
         else:
             for at, kind, player, room, data in events:
-                self.db.events.add(at, kind, player, room, data)
+                _log_event(self.db.events, at, kind, player, room, data)
             replies = self._deliver(out)
         try:
             self.db.flush_events()
@@ -331,7 +334,7 @@ class Engine:
         view = WorldView(world)
         txn = self.tables.begin()
         try:
-            state = State(txn, view, self.db.next_id)
+            state = State(txn, view, self.db.next_id, self._players)
             for room in world.rooms:
                 if room.id not in old_rooms:
                     for object_id in room.objects:
@@ -524,7 +527,7 @@ class Engine:
         out.extend(cmd_out)
         if ok and session.ending:
             self.sessions.end(key)
-        events.append((now, "command", key, None, {"verb": command.verb or word[:20], "ok": ok}))
+        events.append((now, "command", key, None, _command_event(command.verb or word[:20], ok)))
         record = CommandRecord(seq, now, key, line[:JOURNAL_CHARS], ok, merge(parts), tuple(audit))
         return _Result(key, record, out, events, after)
 
@@ -726,7 +729,7 @@ class Engine:
         replies: list[Outgoing] = []
         for r in results:
             for at, kind, player, room, data in r.events:
-                self.db.events.add(at, kind, player, room, data)
+                _log_event(self.db.events, at, kind, player, room, data)
             replies.extend(self._deliver(r.out, r.player, r.record.at))
         replies.extend(self._after([fn for r in results for fn in r.after]))
         return replies
@@ -750,10 +753,18 @@ class Engine:
         line by line, so a transport can coalesce them with other notices)."""
         msgs: list[Outgoing] = []
         fb = self.config.frame_bytes
+        short = fb // 4  # a line of at most this many characters surely fits one frame
+        single: dict[int, tuple[Note, ...]] = {}  # one shared 1-tuple per Note (a crowd shares its Note)
+        new = tuple.__new__
         for to, notes in out.notes.items():
             if to != actor:  # notices: frames are packed by the transport (or play's printer)
-                if len(notes) == 1 and len(notes[0].text) * 4 <= fb:  # the common case: one short line
-                    msgs.append(Outgoing(to, notes[0].text, kind="notice", notes=(notes[0],)))
+                if len(notes) == 1 and len(notes[0].text) <= short:  # the common case: one short line
+                    note = notes[0]
+                    one = single.get(id(note))
+                    if one is None:
+                        one = single[id(note)] = (note,)
+                    # Outgoing(to, text, (), "notice", (note,), False), built without keyword parsing
+                    msgs.append(new(Outgoing, (to, note.text, (), "notice", one, False)))
                     continue
                 lines = [n.text for n in notes]
                 if len(pack_lines(lines, fb)) <= self.config.page_frames:
@@ -786,23 +797,34 @@ def _runner(code: Code, owner: Owner, room: str | None) -> Callable[[WorldContex
 
 EMPTY = ChangeSet({}, {})
 
+def _log_event(events: EventBuffer, at: int, kind: str, player: str | None, room: str | None,
+               data: dict[str, object] | str) -> None:
+    if isinstance(data, str):
+        events.add_json(at, kind, player, room, data)  # already JSON (``_command_event``)
+    else:
+        events.add(at, kind, player, room, data)
+
+
+_COMMAND_EVENTS: dict[tuple[str, bool], str] = {}
+
+
+def _command_event(verb: str, ok: bool) -> str:
+    """The ``command`` analytics event's data as JSON text, made once per (verb, ok) (it was a
+    ``json.dumps`` per command for what the journal mostly says already)."""
+    text = _COMMAND_EVENTS.get((verb, ok))
+    if text is None:
+        if len(_COMMAND_EVENTS) > 4096:
+            _COMMAND_EVENTS.clear()
+        text = _COMMAND_EVENTS[(verb, ok)] = json.dumps({"ok": ok, "verb": verb}, ensure_ascii=False,
+                                                          separators=(",", ":"))
+    return text
+
 
 def merge(parts: Sequence[ChangeSet]) -> ChangeSet:
     """Several change sets of consecutive transactions as one (later writes win)."""
     if len(parts) == 1:
         return parts[0]
-    rows: dict[str, dict[Key, Row | None]] = {}
-    for part in parts:
-        for table, keys in part.deletes.items():
-            for k in keys:
-                rows.setdefault(table, {})[tuple(k)] = None
-        for table, ups in part.upserts.items():
-            spec = CORE_SPEC_BY_NAME[table]
-            for row in ups:
-                rows.setdefault(table, {})[spec.key_of(row)] = row
-    upserts = {t: tuple(r for r in m.values() if r is not None) for t, m in rows.items()}
-    deletes = {t: tuple(k for k, r in m.items() if r is None) for t, m in rows.items()}
-    return ChangeSet({t: v for t, v in upserts.items() if v}, {t: v for t, v in deletes.items() if v})
+    return changeset(merge_changes(parts, CORE_SPEC_BY_NAME))
 
 
 CORE_SPEC_BY_NAME = {s.name: s for s in CORE_SPECS}

@@ -12,24 +12,42 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from runtime.engine.operations import AuditEntry
+from runtime.engine.sessions import Sessions
 from runtime.engine.state import Player
 from runtime.engine.stats import EngineMetrics, Stats, TransportFigures
+from runtime.engine.world_view import WorldView
 from runtime.store.backup import BackupError, BackupStore, Manifest, default_folder, restore_online
-from runtime.store.db import AuditRow, CommandRecord, StoreError
-from runtime.store.tables import EMPTY, Txn
-
-if TYPE_CHECKING:
-    from runtime.engine.engine import Engine
+from runtime.store.db import AuditRow, CommandRecord, Database, StoreError
+from runtime.store.tables import EMPTY, Tables, Txn
 
 log = logging.getLogger("meshmush.engine")
 
 
+class EngineCore(Protocol):
+    """What the operations use of the engine (``runtime.engine.engine.Engine``)."""
+
+    @property
+    def db(self) -> Database: ...
+
+    @property
+    def tables(self) -> Tables: ...
+
+    @property
+    def sessions(self) -> Sessions: ...
+
+    @property
+    def world(self) -> WorldView: ...
+
+    def reload_state(self, now_ms: int) -> None: ...
+
+
 class EngineOperations:
-    def __init__(self, engine: Engine, backup_dir: Path | None, sysops: Sequence[str]) -> None:
+    def __init__(self, engine: EngineCore, frame_bytes: int, backup_dir: Path | None, sysops: Sequence[str]) -> None:
         self._engine = engine
+        self._frame_bytes = frame_bytes
         self._backup_dir = backup_dir
         self._sysops = frozenset(sysops)
         self.metrics = EngineMetrics()
@@ -37,7 +55,7 @@ class EngineOperations:
 
     @property
     def frame_bytes(self) -> int:
-        return self._engine.config.frame_bytes
+        return self._frame_bytes
 
     def is_config_sysop(self, key: str) -> bool:
         return key in self._sysops

@@ -22,7 +22,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-from runtime.engine.registry import LEVELS
+from runtime.engine.staff_table import LEVELS
 
 MAX_LEN = 16
 LIBRARY_STAND_IN = re.compile(r"^meshtastic[ _]([0-9a-f]{4})$", re.IGNORECASE)

@@ -1,7 +1,8 @@
 """The verb registry: every command a player can type, collected from small modules.
 
 A module contributes verbs by exposing ``VERBS: Sequence[Verb]`` and, optionally, extension
-points as ``HOOKS: Hooks``.  ``Registry.collect`` gathers them from a list of modules and
+points as ``HOOKS: Hooks`` (both declared in ``runtime/engine/context.py``, beside the context
+their handlers receive, and re-exported here).  ``Registry.collect`` gathers them from a list of modules and
 refuses (``RegistryError``) two verbs that claim the same word, so one system can never
 silently shadow another's command.  See ``runtime/engine/context.py`` for the whole story.
 """
@@ -9,25 +10,18 @@ silently shadow another's command.  See ``runtime/engine/context.py`` for the wh
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from types import ModuleType
-from typing import TYPE_CHECKING
 
-from runtime.engine.staff_table import BUILDER, GRANTS, STAFF_COMMANDS
-from runtime.image.model import Object, Room
+from runtime.engine.context import Hooks, Lookup, Verb, VerbHandler
+from runtime.engine.staff_table import BUILDER, GRANTS, LEVELS, STAFF_COMMANDS, TOP_LEVEL
 
-if TYPE_CHECKING:
-    from runtime.engine.context import Context, WorldContext
-    from runtime.engine.state import Instance, State
+__all__ = [
+    "LEVELS", "MIN_PREFIX", "NO_GRANTS", "OTHER_TOPIC", "TOP_LEVEL", "Hooks", "Lookup", "Registry", "RegistryError",
+    "Verb", "VerbHandler",
+]
 
-VerbHandler = Callable[["Context"], None]
-"""Runs one command.  Replies through ``ctx.reply``; refuses with ``ctx.fail(text)``."""
-
-LEVELS: Mapping[str, int] = {"player": 0, "moderator": 1, "admin": 2, "sysop": 3}
-"""Staff levels, lowest first; ``players.level`` holds the name."""
-
-TOP_LEVEL = max(LEVELS.values())
 NO_GRANTS: frozenset[str] = frozenset()
 
 MIN_PREFIX = 3
@@ -39,61 +33,6 @@ OTHER_TOPIC = "other"
 
 class RegistryError(Exception):
     """Two modules claim the same command word, or a verb is malformed."""
-
-
-@dataclass(frozen=True)
-class Verb:
-    name: str  # canonical word, lowercase: "look", "house", "/goto"
-    handler: VerbHandler
-    aliases: tuple[str, ...] = ()  # other exact words: ("l",)
-    usage: str = ""  # "take NAME"
-    summary: str = ""  # one short line for HELP
-    example: str = ""  # "take lantern"
-    min_level: int = 0  # LEVELS value needed to use (and see) it
-    listed: bool = True  # shown in the HELP command list (directions are summarised instead)
-    abbreviate: bool = True  # an unambiguous prefix of ``name`` (≥ MIN_PREFIX letters) works
-    shows_room: bool = False  # the verb shows a room itself (LOOK, moves): a login skips its own view
-    topic: str = ""  # the HELP topic listing it: "move", "items", "talk", "money" … ("" → OTHER_TOPIC)
-
-
-@dataclass(frozen=True)
-class Hooks:
-    """Optional extension points of a system module (all may be None).
-
-    - ``resolve_room(state, room_id)``: a room that is not in the world image (a house room).
-    - ``may_enter(ctx, room)``: a refusal text, or None to let the player in (locked houses).
-    - ``room_notes(ctx, room)``: extra short lines for the room description ("Shop: LIST").
-    - ``on_login(ctx)``: runs when a player's session starts (after world login triggers).
-    - ``on_tick(wctx)``: runs on every engine tick (restocking, expiry); no acting player.
-    - ``gate(ctx, verb)``: a refusal text before any verb runs (mutes), or None.
-    - ``before(ctx)``: runs first for every command, before the session starts, in its own
-      transaction that is kept whatever happens next (a ban's notice, a radio key seen);
-      ``ctx.player`` may not exist yet.  Returning text (even "") drops the command with that
-      reply (none for "").
-    - ``unmatched(ctx)``: the first word is no verb; return True when handled (dialogue numbers).
-    - ``use_object(ctx, instance, obj)``: USE of an object with no ``use`` triggers; return True
-      when this system handled it (a vending object opening its shop).
-    - ``help_topics``: extra ``HELP TOPIC`` pages (topic → text).
-    """
-
-    resolve_room: Callable[[State, str], Room | None] | None = None
-    may_enter: Callable[[Context, Room], str | None] | None = None
-    room_notes: Callable[[Context, Room], Sequence[str]] | None = None
-    on_login: Callable[[Context], None] | None = None
-    on_tick: Callable[[WorldContext], None] | None = None
-    gate: Callable[[Context, Verb], str | None] | None = None
-    before: Callable[[Context], str | None] | None = None
-    unmatched: Callable[[Context], bool] | None = None
-    use_object: Callable[[Context, Instance, Object], bool] | None = None
-    help_topics: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Lookup:
-    """What a typed word means: a verb, or nothing (with a suggestion when one is close)."""
-
-    verb: Verb | None
-    suggestion: str | None = None
 
 
 STAFF_TOPIC = "staff"

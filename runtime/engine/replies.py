@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from runtime.frames import split_frames, utf8_len
+from runtime.frames import prefix_chars, split_frames, utf8_len
 
 MORE_MARK = " [MORE]"
 DEFAULT_PAGE_FRAMES = 3
@@ -39,7 +39,7 @@ def paginate(text: str, frame_bytes: int, page_frames: int = DEFAULT_PAGE_FRAMES
     def fits(cut: int) -> bool:
         return frame_count(text[:cut].rstrip() + MORE_MARK, frame_bytes) <= page_frames
 
-    limit = _char_limit(text, page_frames * frame_bytes)  # no page holds more bytes than this
+    limit = prefix_chars(text, page_frames * frame_bytes)  # no page holds more bytes than this
     guess = _guess(text, frame_bytes, page_frames, limit)
     if guess is not None and fits(guess):
         cut: int | None = guess
@@ -63,26 +63,12 @@ def _guess(text: str, frame_bytes: int, page_frames: int, limit: int) -> int | N
         pos = found + len(frame)
     while pos < len(text) and text[pos] in " \n":
         pos += 1
-    budget = frame_bytes - utf8_len(MORE_MARK)
+    end = pos + prefix_chars(text[pos:limit], frame_bytes - utf8_len(MORE_MARK))
     best = None
-    used = 0
-    for i in range(pos, limit):
-        used += len(text[i].encode("utf-8"))
-        if used > budget:
-            break
+    for i in range(pos, end):
         if i + 1 < len(text) and text[i + 1] in " \n" and text[i] not in " \n":
             best = i + 1
     return best
-
-
-def _char_limit(text: str, max_bytes: int) -> int:
-    """The longest prefix (in characters) of at most ``max_bytes`` UTF-8 bytes."""
-    total = 0
-    for i, ch in enumerate(text):
-        total += len(ch.encode("utf-8"))
-        if total > max_bytes:
-            return i
-    return len(text)
 
 
 def _largest(cuts: list[int], fits: Callable[[int], bool]) -> int | None:

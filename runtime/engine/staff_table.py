@@ -17,6 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+LEVELS: Mapping[str, int] = {"player": 0, "moderator": 1, "admin": 2, "sysop": 3}
+"""Staff levels, lowest first; ``players.level`` holds the name."""
+
+TOP_LEVEL = max(LEVELS.values())
+
 BUILDER = "builder"
 
 STAFF_COMMANDS: Mapping[str, str] = {

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from runtime.engine.refusal import Refusal
-from runtime.engine.registry import LEVELS
+from runtime.engine.staff_table import LEVELS
 from runtime.engine.world_view import WorldView
 from runtime.image.model import Scalar
 from runtime.image.money import MAX_AMOUNT
@@ -91,11 +91,27 @@ class Instance:
         return Instance(int(iid), str(obj), str(kind), str(holder or ""))
 
 
+PlayerMemo = dict[str, tuple[Row, "Player"]]
+"""Players already built from their rows: key → (the row, its Player).  A row is immutable, so
+while the table holds the same row object the Player is the same; an engine keeps one memo
+for all its commands, so ``ctx.player`` and loops over players cost a lookup, not a new object."""
+
+
 class State:
-    def __init__(self, txn: Txn, world: WorldView, ids: IdSource) -> None:
+    def __init__(self, txn: Txn, world: WorldView, ids: IdSource, memo: PlayerMemo | None = None) -> None:
         self.txn = txn
         self.world = world
         self._ids = ids
+        self._memo: PlayerMemo = memo if memo is not None else {}
+
+    def _player_of(self, row: Row) -> Player:
+        key = row[0]
+        hit = self._memo.get(key)
+        if hit is not None and hit[0] is row:
+            return hit[1]
+        p = Player.from_row(row)
+        self._memo[key] = (row, p)
+        return p
 
     def next_id(self, table: str, column: str) -> int:
         return self._ids(table, column)
@@ -103,7 +119,7 @@ class State:
     # ------------------------------------------------------------------ players
     def player(self, key: str) -> Player | None:
         row = self.txn.get("players", (key,))
-        return Player.from_row(row) if row is not None else None
+        return self._player_of(row) if row is not None else None
 
     def require_player(self, key: str) -> Player:
         p = self.player(key)
@@ -113,17 +129,17 @@ class State:
 
     def player_by_name(self, name: str) -> Player | None:
         rows = self.txn.find("players", "name_lc", name.strip().lower())
-        return Player.from_row(rows[0]) if rows else None
+        return self._player_of(rows[0]) if rows else None
 
     def players_in_room(self, room: str) -> list[Player]:
-        return [Player.from_row(r) for r in self.txn.find("players", "room", room)]
+        return [self._player_of(r) for r in self.txn.find("players", "room", room)]
 
     def keys_in_room(self, room: str) -> list[str]:
         """Keys of the players in ``room`` (cheaper than ``players_in_room`` for messaging)."""
         return [r[0] for r in self.txn.find("players", "room", room)]
 
     def all_players(self) -> list[Player]:
-        return [Player.from_row(r) for r in self.txn.scan("players")]
+        return [self._player_of(r) for r in self.txn.scan("players")]
 
     def create_player(self, key: str, name: str, room: str, balance: int, now_ms: int) -> Player:
         p = Player(key, name, room, balance, "player", now_ms, now_ms)

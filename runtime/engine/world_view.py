@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from runtime.image import model
+from runtime.image.directions import OPPOSITE, canonical
 from runtime.image.money import MoneyError, format_amount, parse_amount
 
 T = TypeVar("T")
@@ -16,54 +17,9 @@ T = TypeVar("T")
 CURRENCY_META = "currency"
 """``meta`` key of a currency that overrides the image's (``/convert_currency``, docs/economy.md)."""
 
-DIRECTIONS: tuple[str, ...] = (
-    "north",
-    "south",
-    "east",
-    "west",
-    "up",
-    "down",
-    "northeast",
-    "northwest",
-    "southeast",
-    "southwest",
-    "in",
-    "out",
-)
-SHORT: Mapping[str, str] = {
-    "north": "n",
-    "south": "s",
-    "east": "e",
-    "west": "w",
-    "up": "u",
-    "down": "d",
-    "northeast": "ne",
-    "northwest": "nw",
-    "southeast": "se",
-    "southwest": "sw",
-    "in": "in",
-    "out": "out",
-}
-OPPOSITE: Mapping[str, str] = {
-    "north": "south",
-    "south": "north",
-    "east": "west",
-    "west": "east",
-    "up": "down",
-    "down": "up",
-    "northeast": "southwest",
-    "southwest": "northeast",
-    "northwest": "southeast",
-    "southeast": "northwest",
-    "in": "out",
-    "out": "in",
-}
-_WORDS: Mapping[str, str] = {**{s: d for d, s in SHORT.items()}, **{d: d for d in DIRECTIONS}}
-
-
 def direction(word: str) -> str | None:
     """The canonical direction for ``n``, ``North``, ``NE``, ``in`` …; None if it is none."""
-    return _WORDS.get(word.strip().lower())
+    return canonical(word)
 
 
 def arrival_phrase(direction_taken: str) -> str:

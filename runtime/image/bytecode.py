@@ -1,6 +1,7 @@
 """Decoding and verifying trigger bytecode.
 
-``decode`` turns ``Code.ops`` into instructions; ``verify_code`` proves a Code safe to run:
+``decode`` turns ``Code.ops`` into instructions; ``program`` into the form the VM runs (decoded
+once per Code, when the image is verified at load); ``verify_code`` proves a Code safe to run:
 known opcodes, whole operands, valid constant and name indexes, forward jumps landing on
 instruction boundaries, no stack underflow on any path, every path ending in a terminator,
 and the recorded step and message bounds holding.
@@ -11,12 +12,12 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from runtime.image.model import Code
-from runtime.image.opcodes import BY_CODE, MAX_MESSAGES, MAX_STEPS, Op, width
+from runtime.image.opcodes import BY_CODE, MAX_MESSAGES, MAX_STEPS, Opcode, TextKind, width
 
 
 class Instr(NamedTuple):  # a tuple: decoding thousands of them at load time must be cheap
     pc: int
-    op: Op
+    op: Opcode
     args: tuple[int, ...]
     next_pc: int
 
@@ -55,7 +56,7 @@ def successors(ins: Instr) -> tuple[int, ...]:
         return ()
     if "jump" in ins.op.operands:
         target = ins.next_pc + ins.args[0]
-        if ins.op.name == "JUMP":
+        if ins.op is Opcode.JUMP:
             return (target,)
         return (ins.next_pc, target)
     return (ins.next_pc,)
@@ -81,7 +82,7 @@ def bounds(instrs: list[Instr]) -> tuple[int, int]:
     return (steps[0], msgs[0]) if instrs else (0, 0)
 
 
-_CONDITIONAL = ("AND_JUMP", "OR_JUMP")
+_CONDITIONAL = (Opcode.AND_JUMP, Opcode.OR_JUMP)
 
 
 def verify_code(code: Code) -> list[str]:
@@ -116,7 +117,7 @@ def verify_code(code: Code) -> list[str]:
                     problems.append(f"{ins.op.name} at {ins.pc}: jump past the last instruction")
                 elif target not in index:
                     problems.append(f"{ins.op.name} at {ins.pc}: jump to {target} is not an instruction")
-            elif kind == "kind" and arg > 3:
+            elif kind == "kind" and arg > max(TextKind):
                 problems.append(f"{ins.op.name} at {ins.pc}: unknown text kind {arg}")
     if not instrs[-1].op.terminal:
         problems.append("bytecode does not end with STOP, RETURN or END")
@@ -130,7 +131,7 @@ def verify_code(code: Code) -> list[str]:
         if d is None:
             continue  # unreachable instruction: harmless
         op = ins.op
-        pops = op.pops + (ins.args[0] if op.name == "BUILD" else 0)
+        pops = op.pops + (ins.args[0] if op is Opcode.BUILD else 0)
         if d < pops:
             problems.append(f"{op.name} at {ins.pc}: stack underflow")
             continue
@@ -138,9 +139,9 @@ def verify_code(code: Code) -> list[str]:
             continue
         if op.operands and op.operands[0] == "jump":
             target = ins.next_pc + ins.args[0]
-            if op.name in _CONDITIONAL:
+            if op in _CONDITIONAL:
                 after = {ins.next_pc: d - 1, target: d}
-            elif op.name == "JUMP":
+            elif op is Opcode.JUMP:
                 after = {target: d - pops + op.pushes}
             else:
                 after = {ins.next_pc: d - pops + op.pushes, target: d - pops + op.pushes}
@@ -161,4 +162,65 @@ def verify_code(code: Code) -> list[str]:
         problems.append(f"step bound {code.max_steps} is wrong or over {MAX_STEPS} (longest path {steps})")
     if msgs > code.max_messages or code.max_messages > MAX_MESSAGES:
         problems.append(f"message bound {code.max_messages} is wrong or over {MAX_MESSAGES} (at most {msgs})")
+    if not problems:
+        _remember(code, instrs)  # verified at load: the VM runs it without decoding again
     return problems
+
+
+class Step(NamedTuple):
+    """One instruction as the VM runs it: the opcode's byte, its first operand (0 if none),
+    where execution goes next when a jump is taken (an instruction index) and its offset."""
+
+    code: int
+    arg: int
+    target: int
+    pc: int
+
+
+Program = tuple[Step, ...]
+
+
+def program(code: Code) -> Program:
+    """``code`` decoded for the VM, jump targets resolved to instruction indexes.  Decoded once:
+    the result is kept on the (immutable) Code itself.  Raises BytecodeError for bytecode that
+    does not decode or jumps between instructions (the verifier refuses both at load)."""
+    cached: Program | None = code.__dict__.get(_MEMO)
+    if cached is not None:
+        return cached
+    return _remember(code, decode(code.ops))
+
+
+_MEMO = "_program"
+
+
+_JUMPS = frozenset(op for op in Opcode if op.operands[:1] == ("jump",))
+
+
+def _remember(code: Code, instrs: list[Instr]) -> Program:
+    new = tuple.__new__
+    index: dict[int, int] | None = None
+    steps: list[Step] = []
+    append = steps.append
+    for i, (pc, op, args, next_pc) in enumerate(instrs):
+        target = i + 1
+        if op in _JUMPS:
+            if index is None:
+                index = {ins.pc: j for j, ins in enumerate(instrs)}
+            j = index.get(next_pc + args[0])
+            if j is None:
+                raise BytecodeError(f"{op.name} at {pc} jumps between instructions")
+            target = j
+        append(new(Step, (op._value_, args[0] if args else 0, target, pc)))
+    prog = tuple(steps)
+    code.__dict__[_MEMO] = prog  # a memo beside the fields: equality and the image ignore it
+    return prog
+
+
+def line_at(code: Code, pc: int) -> int:
+    """The source line (within ``code.file``) of the instruction at offset ``pc``."""
+    line = 0
+    for entry in code.lines:
+        if entry.pc > pc:
+            break
+        line = entry.line
+    return line

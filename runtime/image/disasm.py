@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 
-from runtime.image.bytecode import BytecodeError, decode
+from runtime.image.bytecode import BytecodeError, decode, line_at
 from runtime.image.model import Code, Scalar
-
-_KINDS = ("int", "bool", "money", "text")
+from runtime.image.opcodes import TextKind
 
 
 def literal(value: Scalar) -> str:
@@ -17,15 +16,6 @@ def literal(value: Scalar) -> str:
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
     return str(value)
-
-
-def line_at(code: Code, pc: int) -> int:
-    line = 0
-    for entry in code.lines:
-        if entry.pc > pc:
-            break
-        line = entry.line
-    return line
 
 
 def disassemble(code: Code) -> list[str]:
@@ -49,7 +39,7 @@ def disassemble(code: Code) -> list[str]:
             elif kind == "jump":
                 operands.append(f"-> {ins.next_pc + arg:04d}")
             elif kind == "kind":
-                operands.append(_KINDS[arg] if arg < len(_KINDS) else str(arg))
+                operands.append(TextKind(arg).name.lower() if arg <= max(TextKind) else str(arg))
             else:
                 operands.append(str(arg))
         out.append(f"{ins.pc:04d} {shown} {ins.op.name:<14} {' '.join(operands)}".rstrip())

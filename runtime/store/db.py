@@ -55,7 +55,7 @@ from runtime.store.migrations import (
     MIGRATIONS_TABLE,
     Migration,
 )
-from runtime.store.tables import ChangeSet, Key, Row, Tables, TableSpec
+from runtime.store.tables import ChangeError, ChangeSet, Key, Merged, Row, Tables, TableSpec, merge_changes
 
 log = logging.getLogger("meshmush.store")
 
@@ -829,34 +829,9 @@ def _take_lock(db_path: Path, read_only: bool) -> FileLock | None:
     return lock
 
 
-def _merge(
-    batch: Sequence[CommandRecord], specs: Mapping[str, TableSpec]
-) -> dict[str, dict[Key, Row | None]]:
-    """The batch's change sets in order, one entry per key: the last write wins (a delete
-    after a put is a delete, a put after a delete is a put)."""
-    merged: dict[str, dict[Key, Row | None]] = {}
-    for rec in batch:
-        for table, keys in rec.changes.deletes.items():
-            spec = _spec_for(specs, table)
-            m = merged.setdefault(table, {})
-            for key in keys:
-                if len(key) != len(spec.key):
-                    raise StoreError(f"cannot save: a key of table {table} has {len(key)} value(s): {key!r}")
-                m[tuple(key)] = None
-        for table, rows in rec.changes.upserts.items():
-            spec = _spec_for(specs, table)
-            m = merged.setdefault(table, {})
-            for row in rows:
-                if len(row) != len(spec.columns):
-                    raise StoreError(f"cannot save: a row of table {table} has {len(row)} value(s): {row!r}")
-                m[spec.key_of(row)] = tuple(row)
-    return merged
-
-
-def _spec_for(specs: Mapping[str, TableSpec], table: str) -> TableSpec:
-    spec = specs.get(table)
-    if spec is None:
-        raise StoreError(f"cannot save changes to table {table!r}: it is not a stateful table")
-    if not spec.key:
-        raise StoreError(f"cannot save changes to table {table!r}: it has no primary key")
-    return spec
+def _merge(batch: Sequence[CommandRecord], specs: Mapping[str, TableSpec]) -> Merged:
+    """The batch's change sets merged (``runtime.store.tables.merge_changes``)."""
+    try:
+        return merge_changes((rec.changes for rec in batch), specs)
+    except ChangeError as exc:
+        raise StoreError(f"cannot save: {exc}") from None

@@ -55,10 +55,14 @@ class EventBuffer:
         if not isinstance(kind, str) or not all(v is None or isinstance(v, str) for v in (player, room)):
             raise TypeError("event kind must be text, player and room text or None")
         text = json.dumps(dict(data), ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+        self.add_json(at, kind, player, room, text)
+
+    def add_json(self, at: int, kind: str, player: str | None, room: str | None, text: str) -> None:
+        """Buffer one event whose data is already JSON text (the engine's per-command event:
+        the same few texts over and over, made once each)."""
         self._rows.append((at, kind, player, room, text))
         if len(self._rows) >= self.limit:
             self._flush_early()
-
     def _flush_early(self) -> None:
         if self._conn is not None:
             try:

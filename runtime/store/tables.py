@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterator, KeysView, Mapping, Sequence, ValuesView
+from collections.abc import Iterable, Iterator, KeysView, Mapping, Sequence, ValuesView
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 Row = tuple[Any, ...]
@@ -55,9 +56,13 @@ class TableSpec:
     def position(self, column: str) -> int:
         return self.column_names.index(column)
 
-    def key_of(self, row: Row) -> Key:
+    @cached_property
+    def _key_positions(self) -> tuple[int, ...]:
         names = self.column_names
-        return tuple(row[names.index(k)] for k in self.key)
+        return tuple(names.index(k) for k in self.key)
+
+    def key_of(self, row: Row) -> Key:
+        return tuple([row[i] for i in self._key_positions])
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,57 @@ class ChangeSet:
 
 
 EMPTY = ChangeSet({}, {})
+
+
+class ChangeError(ValueError):
+    """A change set does not fit the tables (unknown table, no key, wrong width)."""
+
+
+Merged = dict[str, dict[Key, Row | None]]
+"""Change sets folded into one: per table, per key, the final row (None: deleted)."""
+
+
+def merge_changes(parts: Iterable[ChangeSet], specs: Mapping[str, TableSpec]) -> Merged:
+    """Consecutive change sets as one, in order: the last write of a key wins (a delete after a
+    put is a delete, a put after a delete is a put).  Raises ChangeError for a change that does
+    not fit ``specs``.  The one place change sets are merged: the engine's commands and the
+    store's batches both come here."""
+    merged: Merged = {}
+    for part in parts:
+        for table, keys in part.deletes.items():
+            spec = _spec_for(specs, table)
+            m = merged.setdefault(table, {})
+            width = len(spec.key)
+            for key in keys:
+                if len(key) != width:
+                    raise ChangeError(f"a key of table {table} has {len(key)} value(s): {key!r}")
+                m[tuple(key)] = None
+        for table, rows in part.upserts.items():
+            spec = _spec_for(specs, table)
+            m = merged.setdefault(table, {})
+            width = len(spec.columns)
+            key_of = spec.key_of
+            for row in rows:
+                if len(row) != width:
+                    raise ChangeError(f"a row of table {table} has {len(row)} value(s): {row!r}")
+                m[key_of(row)] = tuple(row)
+    return merged
+
+
+def changeset(merged: Merged) -> ChangeSet:
+    """A merged change as a ChangeSet again (tables with nothing left out)."""
+    upserts = {t: tuple(r for r in m.values() if r is not None) for t, m in merged.items()}
+    deletes = {t: tuple(k for k, r in m.items() if r is None) for t, m in merged.items()}
+    return ChangeSet({t: v for t, v in upserts.items() if v}, {t: v for t, v in deletes.items() if v})
+
+
+def _spec_for(specs: Mapping[str, TableSpec], table: str) -> TableSpec:
+    spec = specs.get(table)
+    if spec is None:
+        raise ChangeError(f"table {table!r} is not a stateful table")
+    if not spec.key:
+        raise ChangeError(f"table {table!r} has no primary key")
+    return spec
 
 
 def sort_key(key: Key) -> tuple[tuple[int, Any], ...]:

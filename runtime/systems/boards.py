@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from runtime.engine.context import Context
-from runtime.engine.describe import exits_line
 from runtime.engine.registry import LEVELS, Hooks, Verb
 from runtime.frames import DEFAULT_FRAME_BYTES, utf8_len
 from runtime.image.model import Board, Room
+from runtime.image.render import room_text
 from runtime.image.words import count
 from runtime.store.tables import Row
 from runtime.systems.mail import is_number
@@ -112,7 +112,7 @@ def room_notes(ctx: Context, room: Room) -> Sequence[str]:
     if board is None:
         return ()
     note = f"Board: {board.name} (READ, POST)."
-    size = utf8_len(f"{room.name}\n{room.description}\n{exits_line(room)}\n{note}")
+    size = utf8_len(f"{room_text(room)}\n{note}")
     return (note,) if size <= DEFAULT_FRAME_BYTES else ()
 
 

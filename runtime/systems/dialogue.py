@@ -27,6 +27,7 @@ from runtime.engine.registry import Hooks, Verb
 from runtime.engine.replies import join_list
 from runtime.image.model import DialogueNode, DialogueOption, Npc
 from runtime.image.money import parse_count
+from runtime.image.render import node_line, options_text
 
 START = "start"
 
@@ -81,7 +82,7 @@ def visible(ctx: Context, npc: Npc, node: DialogueNode) -> list[DialogueOption]:
 
 def show(ctx: Context, npc: Npc, node: DialogueNode) -> None:
     """Show ``node``: text, its ``do``, the options that hold; remember where the player is."""
-    ctx.reply(f"{npc.name}: {node.text}")
+    ctx.reply(node_line(npc.name, node.text))
     if node.do is not None and ctx.run_block(node.do, Owner("npc", npc.id)):
         _end(ctx, npc)
         return
@@ -89,7 +90,7 @@ def show(ctx: Context, npc: Npc, node: DialogueNode) -> None:
     if not options:
         _end(ctx, npc)
         return
-    ctx.reply("\n".join(f"{i}) {o.say}" for i, o in enumerate(options, 1)))
+    ctx.reply(options_text(o.say for o in options))
     _set(ctx, npc, node)
 
 

@@ -21,13 +21,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from runtime.engine.context import Context, WorldContext
-from runtime.engine.describe import exits_line
 from runtime.engine.parser import Candidate, match
 from runtime.engine.registry import Hooks, Verb
 from runtime.engine.state import HOLDER_PLAYER, Instance, InsufficientFunds
 from runtime.engine.world_view import WorldView
 from runtime.frames import DEFAULT_FRAME_BYTES, utf8_len
 from runtime.image.model import BuyItem, Object, Room, Shop, StockItem
+from runtime.image.render import room_text
 
 STOCK = "shop_stock"
 
@@ -224,7 +224,7 @@ def use_object(ctx: Context, inst: Instance, obj: Object) -> bool:
 
 def room_notes(ctx: Context, room: Room) -> Sequence[str]:
     """'Shop: General Store (LIST, BUY, SELL).' when it still fits the room's frame."""
-    size = utf8_len(f"{room.name}\n{room.description}\n{exits_line(room)}")
+    size = utf8_len(room_text(room))
     notes: list[str] = []
     for shop in _index(ctx).by_room.get(room.id, ()):
         note = f"Shop: {shop.name} (LIST, BUY{', SELL' if shop.buys else ''})."

@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from runtime.transport.handler import Kind, Note, Outgoing
+from runtime.engine.io import Kind, Note, Outgoing
 
 VERSION = 1
 MAX_IN_BYTES = 8 * 1024  # one received text (a radio text is at most ~233 bytes)

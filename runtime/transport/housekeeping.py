@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from runtime.durations import DAY_MS, HOUR_MS
+from runtime.engine.io import Outgoing
 from runtime.engine.stats import compact
 from runtime.store.backup import BackupStore
 from runtime.store.retention import META_EVERY, META_KEEP, Policy
-from runtime.transport.handler import Outgoing
 
 if TYPE_CHECKING:
     from runtime.engine.context import WorldContext

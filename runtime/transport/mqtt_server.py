@@ -28,11 +28,11 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from runtime.engine.io import Outgoing
 from runtime.engine.stats import RadioFigures, TransportFigures
 from runtime.transport import gateway_protocol as wire
 from runtime.transport.config import MqttUrl, ServeConfig, valid_gateway_id
 from runtime.transport.gateway_stats import GatewayStat, stats_line
-from runtime.transport.handler import Outgoing
 from runtime.transport.mqtt_link import MqttClient, describe
 from runtime.transport.routing import Router
 from runtime.transport.server import Server, TextCommand

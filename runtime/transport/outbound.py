@@ -11,7 +11,7 @@ out of.  Two classes of traffic wait here:
   they do not fit ``max_frames``, the oldest whole reply of the player with the most reply frames
   waiting is handed back to the caller (the engine keeps it for MORE) and that player gets one
   short notice;
-- **notices** (what others did: ``runtime.transport.handler.Note`` lines), sent when no reply
+- **notices** (what others did: ``runtime.engine.io.Note`` lines), sent when no reply
   waits, round robin over players.  The lines waiting for one player are packed into as few
   frames as they fill (``runtime.frames.pack_lines``); an arrival and a departure of the same
   player in the same room that are both still unsent cancel out; ambient lines older than
@@ -34,8 +34,8 @@ from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
+from runtime.engine.io import Note
 from runtime.frames import DEFAULT_FRAME_BYTES, split_frames, utf8_len
-from runtime.transport.handler import Note
 
 DROP_NOTICE = "(Some replies were dropped to keep the air free. Type MORE for the rest.)"
 

@@ -37,6 +37,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from runtime.engine.io import Incoming, Outgoing
 from runtime.engine.stats import TransportFigures
 from runtime.frames import split_frames
 from runtime.image.model import World
@@ -44,7 +45,6 @@ from runtime.store.db import StoreError
 from runtime.transport.airtime import airtime_s
 from runtime.transport.config import ServeConfig
 from runtime.transport.gateway_stats import GatewayStat
-from runtime.transport.handler import Incoming, Outgoing
 from runtime.transport.housekeeping import Housekeeper, tick_task
 from runtime.transport.inbound import InboundFilter, InboundLimits, Verdict, player_name
 from runtime.transport.metrics import AirMetrics

@@ -33,6 +33,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from . import protocol as pb
 
@@ -157,7 +158,7 @@ class FakeNode:
         self.keys: dict[int, bytes] = {}  # simulated nodes' public keys (32 bytes)
         self._cond = threading.Condition()
         self._conn: _Conn | None = None
-        self._pending: list[bytes] = []  # FromRadio packets waiting for a client
+        self._pending: list[Any] = []  # MeshPackets waiting for a client
         self._refuse_until = 0.0
         self._listener: socket.socket | None = None
         self._stop = threading.Event()
@@ -239,7 +240,7 @@ class FakeNode:
         if public_key is not None:
             self.keys[num] = _checked_key(public_key)
         long_name, short = self.nodes.get(num, (pb.node_id(num), pb.node_id(num)[-4:]))
-        body = pb.user(pb.node_id(num), long_name, short, self.keys.get(num, b""))
+        body = pb.user(pb.node_id(num), long_name, short, self.keys.get(num, b"")).SerializeToString()
         return self.send_payload(num, body, to=pb.BROADCAST, portnum=pb.NODEINFO_APP)
 
     def send_payload(self, sender: int, payload: bytes, *, to: int | None = None, packet_id: int | None = None,
@@ -252,8 +253,8 @@ class FakeNode:
         pkt = pb.Packet(sender, dest, packet_id, portnum, payload, channel, hop_limit=self.hop_limit,
                         public_key=_checked_key(pki_key) if pki_key is not None else b"",
                         pki_encrypted=pki_key is not None)
-        body = pb.encode_packet(pkt, rx_time=int(time.time()), hop_start=self.hop_limit,
-                                rx_snr=self.snr if snr is None else snr, hops=min(max(0, hops), self.hop_limit))
+        body = pb.mesh_packet(pkt, rx_time=int(time.time()), hop_start=self.hop_limit,
+                              rx_snr=self.snr if snr is None else snr, hops=min(max(0, hops), self.hop_limit))
         f = self.faults
         if f.loss and f.rng.random() < f.loss:
             return packet_id
@@ -300,21 +301,22 @@ class FakeNode:
             return self._conn is not None and self._conn.handshaken and not self._conn.closed
 
     # ------------------------------------------------------------------ internals
-    def _deliver(self, body: bytes) -> None:
+    def _deliver(self, body: Any) -> None:
         with self._cond:
             conn = self._conn
             if conn is None or not conn.handshaken or conn.closed:
                 self._pending.append(body)
                 return
-        if not self._send(conn, pb.FR_PACKET, body):
+        if not self._send(conn, packet=body):
             with self._cond:
                 self._pending.append(body)
 
-    def _send(self, conn: _Conn, variant: int, body: bytes | int) -> bool:
+    def _send(self, conn: _Conn, **variant: Any) -> bool:
+        """One ``FromRadio`` with one variant (``packet=…``, ``my_info=…`` …)."""
         with self._cond:
             self._msg_id += 1
             msg_id = self._msg_id
-        return conn.send(pb.frame(pb.from_radio(msg_id, variant, body)))
+        return conn.send(pb.frame(pb.from_radio(msg_id, **variant)))
 
     def _accept_loop(self) -> None:
         assert self._listener is not None
@@ -372,7 +374,7 @@ class FakeNode:
             with self._cond:
                 self.sent.append(sent)
                 self._cond.notify_all()
-            self._send(conn, pb.FR_QUEUE_STATUS, pb.queue_status(p.packet_id, self.queue_len, self.queue_len))
+            self._send(conn, queueStatus=pb.queue_status(p.packet_id, self.queue_len, self.queue_len))
             if self.on_sent is not None and p.portnum == pb.TEXT_MESSAGE_APP:
                 self.on_sent(sent)
             return
@@ -383,15 +385,14 @@ class FakeNode:
 
     def _handshake(self, conn: _Conn, config_id: int) -> None:
         now = int(time.time())
-        self._send(conn, pb.FR_MY_INFO, pb.my_info(self.node_num))
-        self._send(conn, pb.FR_NODE_INFO, pb.node_info(self.node_num, pb.node_id(self.node_num), self.long_name,
-                                                       "MMSH", now))
+        self._send(conn, my_info=pb.my_info(self.node_num))
+        self._send(conn, node_info=pb.node_info(self.node_num, pb.node_id(self.node_num), self.long_name, "MMSH", now))
         for num, (long_name, short) in sorted(self.nodes.items()):
-            self._send(conn, pb.FR_NODE_INFO, pb.node_info(num, pb.node_id(num), long_name, short, now,
-                                                           self.keys.get(num, b"")))
-        self._send(conn, pb.FR_CONFIG, pb.lora_config(self.hop_limit))
-        self._send(conn, pb.FR_CHANNEL, pb.primary_channel())
-        self._send(conn, pb.FR_CONFIG_COMPLETE, config_id)
+            self._send(conn, node_info=pb.node_info(num, pb.node_id(num), long_name, short, now,
+                                                    self.keys.get(num, b"")))
+        self._send(conn, config=pb.lora_config(self.hop_limit))
+        self._send(conn, channel=pb.primary_channel())
+        self._send(conn, config_complete_id=config_id)
         with self._cond:
             conn.handshaken = True
             self.handshakes += 1

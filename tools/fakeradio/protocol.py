@@ -1,11 +1,12 @@
-"""The Meshtastic stream protocol, written by hand for the fake node (no GPL code imported).
+"""The Meshtastic stream protocol for the fake node, with the protobuf classes ``meshtastic``
+ships (``meshtastic.protobuf.mesh_pb2`` …), so field numbers and types are the library's own.
+
+Importing the GPL-licensed ``meshtastic`` here is the one documented exception to the rule that
+only ``runtime/transport/meshtastic_link.py`` may: the fake node is a test tool, never part of
+the runtime (tests/test_import_rules.py allows exactly ``tools/fakeradio/``).
 
 Framing (serial and TCP alike): ``0x94 0xC3``, a 2-byte big-endian length, then one protobuf
-message — ``ToRadio`` from the client, ``FromRadio`` from the node.  Only the fields the fake
-node needs are encoded; field numbers are those of ``meshtastic/protobuf/mesh.proto``,
-``config.proto`` and ``channel.proto``.  Protobuf wire format: a key is
-``field_number << 3 | wire_type`` as a varint; wire type 0 varint, 1 fixed64,
-2 length-delimited, 5 fixed32.
+message — ``ToRadio`` from the client, ``FromRadio`` from the node.
 """
 
 from __future__ import annotations
@@ -13,132 +14,28 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
+
+from google.protobuf.message import DecodeError
+from meshtastic.protobuf import channel_pb2, config_pb2, mesh_pb2, portnums_pb2
 
 START1 = 0x94
 START2 = 0xC3
 MAX_PAYLOAD = 512  # the firmware's limit for one stream frame
 BROADCAST = 0xFFFFFFFF
-TEXT_MESSAGE_APP = 1
-NODEINFO_APP = 4
-
-VARINT, FIXED64, LEN, FIXED32 = 0, 1, 2, 5
+TEXT_MESSAGE_APP = int(portnums_pb2.PortNum.TEXT_MESSAGE_APP)
+NODEINFO_APP = int(portnums_pb2.PortNum.NODEINFO_APP)
+MIN_APP_VERSION = 30200
 
 
 class ProtocolError(Exception):
     """A malformed protobuf message."""
 
 
-# --------------------------------------------------------------------------- encoding
-def varint(value: int) -> bytes:
-    if value < 0:
-        value &= (1 << 64) - 1  # negative int32/int64: ten bytes, two's complement
-    out = bytearray()
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        if value:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
-
-
-def _key(field: int, wire: int) -> bytes:
-    return varint(field << 3 | wire)
-
-
-def f_varint(field: int, value: int | bool) -> bytes:
-    return _key(field, VARINT) + varint(int(value))
-
-
-def f_fixed32(field: int, value: int) -> bytes:
-    return _key(field, FIXED32) + struct.pack("<I", value & 0xFFFFFFFF)
-
-
-def f_float(field: int, value: float) -> bytes:
-    return _key(field, FIXED32) + struct.pack("<f", value)
-
-
-def f_bytes(field: int, value: bytes) -> bytes:
-    return _key(field, LEN) + varint(len(value)) + value
-
-
-def f_str(field: int, value: str) -> bytes:
-    return f_bytes(field, value.encode("utf-8"))
-
-
 def frame(payload: bytes) -> bytes:
     if len(payload) > MAX_PAYLOAD:
         raise ProtocolError(f"a stream frame holds at most {MAX_PAYLOAD} bytes, not {len(payload)}")
     return bytes((START1, START2)) + struct.pack(">H", len(payload)) + payload
-
-
-# --------------------------------------------------------------------------- decoding
-Fields = dict[int, list[int | bytes]]
-
-
-def decode(data: bytes) -> Fields:
-    """Every field of one message: number → values in order (varints and fixed as ints,
-    length-delimited as bytes).  Raises ProtocolError on truncated or unknown wire types."""
-    fields: Fields = {}
-    pos = 0
-    n = len(data)
-
-    def read_varint() -> int:
-        nonlocal pos
-        shift = result = 0
-        while True:
-            if pos >= n:
-                raise ProtocolError("truncated varint")
-            b = data[pos]
-            pos += 1
-            result |= (b & 0x7F) << shift
-            if not b & 0x80:
-                return result
-            shift += 7
-            if shift > 70:
-                raise ProtocolError("varint too long")
-
-    while pos < n:
-        key = read_varint()
-        number, wire = key >> 3, key & 7
-        value: int | bytes
-        if wire == VARINT:
-            value = read_varint()
-        elif wire == FIXED64:
-            if pos + 8 > n:
-                raise ProtocolError("truncated fixed64")
-            value = struct.unpack_from("<Q", data, pos)[0]
-            pos += 8
-        elif wire == LEN:
-            size = read_varint()
-            if pos + size > n:
-                raise ProtocolError("truncated field")
-            value = data[pos : pos + size]
-            pos += size
-        elif wire == FIXED32:
-            if pos + 4 > n:
-                raise ProtocolError("truncated fixed32")
-            value = struct.unpack_from("<I", data, pos)[0]
-            pos += 4
-        else:
-            raise ProtocolError(f"unsupported wire type {wire}")
-        fields.setdefault(number, []).append(value)
-    return fields
-
-
-def first_int(fields: Fields, number: int, default: int = 0) -> int:
-    for v in fields.get(number, ()):
-        if isinstance(v, int):
-            return v
-    return default
-
-
-def first_bytes(fields: Fields, number: int) -> bytes | None:
-    for v in fields.get(number, ()):
-        if isinstance(v, bytes):
-            return v
-    return None
 
 
 class Deframer:
@@ -205,105 +102,93 @@ class Packet:
         return self.payload.decode("utf-8", errors="replace")
 
 
-def parse_packet(data: bytes) -> Packet:
-    f = decode(data)
-    decoded = first_bytes(f, 4)
-    portnum, payload = 0, b""
-    if decoded is not None:
-        d = decode(decoded)
-        portnum = first_int(d, 1)
-        payload = first_bytes(d, 2) or b""
+def _packet(m: Any) -> Packet:
+    decoded = m.decoded if m.WhichOneof("payload_variant") == "decoded" else None
     return Packet(
-        sender=first_int(f, 1),
-        to=first_int(f, 2),
-        packet_id=first_int(f, 6),
-        portnum=portnum,
-        payload=payload,
-        channel=first_int(f, 3),
-        want_ack=bool(first_int(f, 10)),
-        hop_limit=first_int(f, 9),
+        sender=getattr(m, "from"),
+        to=m.to,
+        packet_id=m.id,
+        portnum=int(decoded.portnum) if decoded is not None else 0,
+        payload=bytes(decoded.payload) if decoded is not None else b"",
+        channel=m.channel,
+        want_ack=m.want_ack,
+        hop_limit=m.hop_limit,
+        public_key=bytes(m.public_key),
+        pki_encrypted=m.pki_encrypted,
     )
 
 
 def parse_to_radio(data: bytes) -> ToRadio:
-    f = decode(data)
-    packet = first_bytes(f, 1)
+    msg = mesh_pb2.ToRadio()
+    try:
+        msg.ParseFromString(data)
+    except DecodeError as exc:
+        raise ProtocolError(f"not a ToRadio message: {exc}") from None
+    variant = msg.WhichOneof("payload_variant")
     return ToRadio(
-        want_config_id=first_int(f, 3) if 3 in f else None,
-        disconnect=bool(first_int(f, 4)),
-        heartbeat=7 in f,
-        packet=parse_packet(packet) if packet is not None else None,
+        want_config_id=msg.want_config_id if variant == "want_config_id" else None,
+        disconnect=variant == "disconnect" and msg.disconnect,
+        heartbeat=variant == "heartbeat",
+        packet=_packet(msg.packet) if variant == "packet" else None,
     )
 
 
-def encode_packet(p: Packet, rx_time: int = 0, hop_start: int = 3, rx_snr: float | None = None,
-                  hops: int | None = None) -> bytes:
-    """A received ``MeshPacket``: ``rx_snr`` (dB) and ``hops`` (hops taken: ``hop_limit`` is
-    ``hop_start - hops``) are how our radio heard it."""
-    data = f_varint(1, p.portnum) + f_bytes(2, p.payload)
-    out = (
-        f_fixed32(1, p.sender)
-        + f_fixed32(2, p.to)
-        + (f_varint(3, p.channel) if p.channel else b"")
-        + f_bytes(4, data)
-        + f_fixed32(6, p.packet_id)
-    )
-    if rx_time:
-        out += f_fixed32(7, rx_time)
-    if rx_snr is not None:
-        out += f_float(8, rx_snr)
+def mesh_packet(p: Packet, rx_time: int = 0, hop_start: int = 3, rx_snr: float | None = None,
+                hops: int | None = None) -> Any:
+    """A received ``MeshPacket`` as the node reports it to its client: ``rx_snr`` (dB) and
+    ``hops`` (hops taken: ``hop_limit`` is ``hop_start - hops``) are how our radio heard it."""
     hop_limit = max(0, hop_start - hops) if hops is not None else (p.hop_limit or hop_start)
-    if hop_limit:
-        out += f_varint(9, hop_limit)
-    out += f_varint(15, hop_start)
-    if p.public_key:
-        out += f_bytes(16, p.public_key)
-    if p.pki_encrypted:
-        out += f_varint(17, True)
-    return out
+    m = mesh_pb2.MeshPacket(
+        to=p.to,
+        channel=p.channel,
+        id=p.packet_id,
+        rx_time=rx_time,
+        hop_limit=hop_limit,
+        hop_start=hop_start,
+        public_key=p.public_key,
+        pki_encrypted=p.pki_encrypted,
+        decoded=mesh_pb2.Data(portnum=p.portnum, payload=p.payload),
+    )
+    if rx_snr is not None:
+        m.rx_snr = rx_snr
+    setattr(m, "from", p.sender)
+    return m
 
 
-def from_radio(msg_id: int, field: int, body: bytes | int) -> bytes:
-    """One ``FromRadio``: its ``id`` and one variant (a message body or a varint)."""
-    head = f_varint(1, msg_id)
-    if isinstance(body, int):
-        return head + f_varint(field, body)
-    return head + f_bytes(field, body)
+def from_radio(msg_id: int, **variant: Any) -> bytes:
+    """One serialised ``FromRadio``: its ``id`` and one variant, e.g. ``packet=…``,
+    ``my_info=…``, ``config_complete_id=7``."""
+    return bytes(mesh_pb2.FromRadio(id=msg_id, **variant).SerializeToString())
 
 
-FR_PACKET, FR_MY_INFO, FR_NODE_INFO, FR_CONFIG, FR_CONFIG_COMPLETE, FR_CHANNEL, FR_QUEUE_STATUS = 2, 3, 4, 5, 7, 10, 11
+def my_info(node_num: int) -> Any:
+    return mesh_pb2.MyNodeInfo(my_node_num=node_num, min_app_version=MIN_APP_VERSION)
 
 
-def my_info(node_num: int) -> bytes:
-    return f_varint(1, node_num) + f_varint(11, 30200)  # my_node_num, min_app_version
-
-
-def user(user_id: str, long_name: str, short_name: str, public_key: bytes = b"") -> bytes:
-    """A ``User``: id, long and short name, and (8) its public key."""
-    out = f_str(1, user_id) + f_str(2, long_name) + f_str(3, short_name)
-    return out + (f_bytes(8, public_key) if public_key else b"")
+def user(user_id: str, long_name: str, short_name: str, public_key: bytes = b"") -> Any:
+    """A ``User``: id, long and short name, and its public key (when it has one)."""
+    return mesh_pb2.User(id=user_id, long_name=long_name, short_name=short_name, public_key=public_key)
 
 
 def node_info(num: int, user_id: str, long_name: str, short_name: str, last_heard: int = 0,
-              public_key: bytes = b"") -> bytes:
-    out = f_varint(1, num) + f_bytes(2, user(user_id, long_name, short_name, public_key))
-    if last_heard:
-        out += f_fixed32(5, last_heard)
-    return out
+              public_key: bytes = b"") -> Any:
+    return mesh_pb2.NodeInfo(num=num, user=user(user_id, long_name, short_name, public_key), last_heard=last_heard)
 
 
-def lora_config(hop_limit: int) -> bytes:
-    lora = f_varint(1, True) + f_varint(7, 3) + f_varint(8, hop_limit) + f_varint(9, True)  # preset, EU_868
-    return f_bytes(6, lora)
+def lora_config(hop_limit: int) -> Any:
+    lora = config_pb2.Config.LoRaConfig(
+        use_preset=True, region=config_pb2.Config.LoRaConfig.RegionCode.EU_868, hop_limit=hop_limit, tx_enabled=True
+    )
+    return config_pb2.Config(lora=lora)
 
 
-def primary_channel() -> bytes:
-    settings = f_bytes(2, b"\x01")  # the default key
-    return f_varint(1, 0) + f_bytes(2, settings) + f_varint(3, 1)  # index 0, PRIMARY
+def primary_channel() -> Any:
+    settings = channel_pb2.ChannelSettings(psk=b"\x01")  # the default key
+    return channel_pb2.Channel(index=0, settings=settings, role=channel_pb2.Channel.Role.PRIMARY)
 
 
-def queue_status(packet_id: int, free: int, maxlen: int, res: int = 0) -> bytes:
-    return f_varint(1, res) + f_varint(2, free) + f_varint(3, maxlen) + f_varint(4, packet_id)
+def queue_status(packet_id: int, free: int, maxlen: int, res: int = 0) -> Any:
+    return mesh_pb2.QueueStatus(res=res, free=free, maxlen=maxlen, mesh_packet_id=packet_id)
 
 
 def node_id(num: int) -> str:

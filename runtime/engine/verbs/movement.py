@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from runtime.engine.context import Context, Owner
 from runtime.engine.registry import Verb, VerbHandler
-from runtime.engine.world_view import DIRECTIONS, SHORT, direction
+from runtime.engine.world_view import direction
+from runtime.image.directions import DIRECTIONS, SHORT
+from runtime.image.render import exits_line
 
 HINT = "n, s, e, w, ne, nw, se, sw, u, d, in, out"
 
@@ -20,8 +22,7 @@ def go(ctx: Context, word: str) -> None:
         ctx.fail("You are nowhere. Ask staff for help.")
     ex = next((e for e in room.exits if e.direction == d), None)
     if ex is None:
-        exits = ", ".join(SHORT[e.direction] for e in room.exits) or "none"
-        ctx.fail(f"You can't go {d}. Exits: {exits}.")
+        ctx.fail(f"You can't go {d}. {exits_line(room)}.")
     if ex.when is not None and not ctx.evaluate(ex.when, Owner("room", room.id)):
         ctx.fail(ex.blocked or f"The way {d} is blocked.")
     ctx.move_to(ex.to, d)

@@ -7,9 +7,9 @@ from pathlib import Path
 from types import ModuleType
 
 from runtime.engine.engine import Engine, EngineConfig
+from runtime.engine.io import Outgoing
 from runtime.image.model import World
 from runtime.store.db import Database
-from runtime.transport.handler import Outgoing
 from tests.transcripts.runner import world
 
 LAB = "lab"

@@ -13,10 +13,10 @@ from pathlib import Path
 
 from runtime.engine.context import Context
 from runtime.engine.engine import SAVE_FAILED, TRIGGER_FAILED, Engine, EngineConfig, default_modules
+from runtime.engine.io import Incoming, Outgoing
 from runtime.engine.registry import Verb
 from runtime.image.money import MAX_AMOUNT
 from runtime.store.db import Database
-from runtime.transport.handler import Incoming, Outgoing
 from tests.runtime.engine.helpers import engine
 from tests.runtime.hostile import world
 

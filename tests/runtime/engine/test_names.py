@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from runtime.engine import names
+from runtime.engine.io import Incoming
 from runtime.play import run_play
-from runtime.transport.handler import Incoming
 from runtime.transport.inbound import player_name
 from tests.runtime.engine.helpers import engine, lab
 

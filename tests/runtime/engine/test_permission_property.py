@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from runtime.engine.io import Incoming
 from runtime.engine.registry import LEVELS
 from runtime.engine.staff_table import STAFF_COMMANDS
-from runtime.transport.handler import Incoming
 from tests.runtime.systems.staff_helpers import staff_engine
 
 ACTORS = ["P1", "P2", "P3", "M1"]

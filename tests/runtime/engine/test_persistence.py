@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from runtime.engine.engine import SAVE_FAILED, EngineError
+from runtime.engine.io import Incoming
 from runtime.store.db import Database, StoreError
-from runtime.transport.handler import Incoming
 from tests.runtime.engine.helpers import Driver, engine, lab
 
 

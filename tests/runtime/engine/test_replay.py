@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from runtime.engine.engine import Engine
+from runtime.engine.io import Incoming
 from runtime.engine.replay import ReplayWindow
-from runtime.transport.handler import Incoming
 from tests.runtime.engine.helpers import engine
 from tests.runtime.hostile import world
 

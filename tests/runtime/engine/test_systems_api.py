@@ -192,7 +192,7 @@ def test_a_login_hook_can_refuse_the_session(tmp_path: Path) -> None:
 
 
 def test_the_engine_is_a_command_handler(tmp_path: Path) -> None:
-    from runtime.transport.handler import CommandHandler
+    from runtime.engine.io import CommandHandler
 
     handler: CommandHandler = _driver(tmp_path).engine
     out = handler.welcome("Ana", 1000)

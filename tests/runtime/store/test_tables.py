@@ -181,3 +181,21 @@ def test_overlay_matches_a_plain_dict_model(program: list[tuple[str, Any, Any]])
             assert txn.find("pairs", "b", b) == [r for r in expected if r[1] == b]
     txn.rollback()
     assert tables.count("pairs") == len(base)
+
+
+def test_change_sets_merge_in_one_place() -> None:
+    """The engine's commands and the store's batches merge through ``merge_changes``: the last
+    write of a key wins, and a change that does not fit the tables is refused."""
+    from runtime.store.tables import ChangeError, ChangeSet, TableSpec, changeset, merge_changes
+
+    spec = TableSpec("t", ("k",), (("k", "TEXT"), ("v", "BIGINT")))
+    specs = {"t": spec}
+    a = ChangeSet({"t": (("x", 1), ("y", 1))}, {})
+    b = ChangeSet({"t": (("x", 2),)}, {"t": (("y",),)})
+    c = ChangeSet({"t": (("y", 3),)}, {"t": (("x",),)})
+    assert merge_changes([a, b], specs) == {"t": {("x",): ("x", 2), ("y",): None}}
+    assert changeset(merge_changes([a, b, c], specs)) == ChangeSet({"t": (("y", 3),)}, {"t": (("x",),)})
+    with pytest.raises(ChangeError, match="not a stateful table"):
+        merge_changes([ChangeSet({"u": (("x", 1),)}, {})], specs)
+    with pytest.raises(ChangeError, match="has 1 value"):
+        merge_changes([ChangeSet({"t": (("x",),)}, {})], specs)

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from runtime.transport.handler import Incoming
+from runtime.engine.io import Incoming
 from tests.runtime.systems.economy_helpers import MARKET, balances, economy_engine
 from tests.transcripts.runner import world
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from runtime.engine.io import Note
 from runtime.frames import utf8_len
-from runtime.transport.handler import Note
 from tests.runtime.engine.helpers import Driver, engine
 from tests.transcripts.runner import world
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from runtime.transport.handler import Incoming
+from runtime.engine.io import Incoming
 from tests.runtime.engine.helpers import Driver
 from tests.runtime.systems.economy_helpers import balances, economy_engine
 

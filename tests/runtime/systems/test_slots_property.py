@@ -18,10 +18,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from runtime.engine.io import Incoming
 from runtime.image.games import DEFAULT_PAYOUTS, DEFAULT_SYMBOLS, expected_return, line_for, top_multiplier
 from runtime.image.model import Game
 from runtime.systems.games.slots import spin
-from runtime.transport.handler import Incoming
 from tests.runtime.engine.helpers import engine
 from tests.transcripts.runner import world
 

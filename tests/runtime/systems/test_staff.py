@@ -5,8 +5,8 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
+from runtime.engine.io import Incoming
 from runtime.engine.permissions import DENIED, KEY_DENIED
-from runtime.transport.handler import Incoming
 from tests.runtime.engine.helpers import Driver
 from tests.runtime.systems.staff_helpers import audit_of, staff_engine
 

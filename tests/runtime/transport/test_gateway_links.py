@@ -20,12 +20,12 @@ from compiler.diagnostics import Diagnostics
 from meshmush.fakeradio.node import FakeNode, Faults
 from meshmush.mqtt_broker import Broker
 from runtime.engine.engine import Engine, EngineConfig
+from runtime.engine.io import Incoming, Note, Outgoing
 from runtime.image.codec import read_header, write_image
 from runtime.store.db import Database
 from runtime.transport import gateway_protocol as wire
 from runtime.transport.config import ServeConfig, parse_config, parse_mqtt_url
 from runtime.transport.gateway import Gateway
-from runtime.transport.handler import Incoming, Note, Outgoing
 from runtime.transport.meshtastic_link import LinkSettings, MeshtasticLink, RadioTarget, TextIn
 from runtime.transport.mqtt_link import MqttClient
 from runtime.transport.mqtt_server import MqttServerLink

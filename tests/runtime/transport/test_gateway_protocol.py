@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from runtime.engine.io import Note, Outgoing
 from runtime.transport import gateway_protocol as wire
-from runtime.transport.handler import Note, Outgoing
 
 ROOT = Path(__file__).resolve().parents[3]
 

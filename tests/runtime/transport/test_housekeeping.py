@@ -13,8 +13,8 @@ import pytest
 
 from meshmush.serve import JsonFormatter
 from runtime.durations import DAY_MS
+from runtime.engine.io import Outgoing
 from runtime.store.backup import BackupStore
-from runtime.transport.handler import Outgoing
 from runtime.transport.housekeeping import (
     BackupSchedule,
     Housekeeper,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 
-from runtime.transport.handler import Note
+from runtime.engine.io import Note
 from runtime.transport.outbound import OutQueue, missed_text
 
 

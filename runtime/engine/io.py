@@ -1,4 +1,6 @@
-"""The boundary between transports and the engine: what goes in, what comes out."""
+"""The engine's interface: what goes in (``Incoming``), what comes out (``Outgoing``, ``Note``) and
+the ``CommandHandler`` protocol the engine implements.  Transports and ``meshmush play`` import
+these from here; the engine imports nothing of theirs."""
 
 from __future__ import annotations
 
