@@ -7,6 +7,7 @@ lowered on the way) → whole-world checks → sorted, canonical ``World``.
 from __future__ import annotations
 
 import gc
+from dataclasses import replace
 from pathlib import Path
 
 from compiler import assemble as asm
@@ -20,7 +21,10 @@ from compiler.checks.graph import check_one_way, check_reachability
 from compiler.checks.teleports import check_teleports
 from compiler.checks.text_bounds import DocPlace, check_text_bounds
 from compiler.diagnostics import Diagnostics, Span
+from compiler.limits import build_builder_limits
 from compiler.loader import SourceDoc, load_world_files
+from compiler.patches import apply_patches, patch_label
+from compiler.renames import renamed_ids
 from compiler.resolve import build_symbols
 from compiler.schema import validate_document
 from runtime.image import model
@@ -61,12 +65,21 @@ def _compile_world(root: Path, diags: Diagnostics) -> model.World | None:
         ident = d.data.get("id")
         # only the first definition of a duplicated id is built
         sym = symbols.symbols.get(ident) if isinstance(ident, str) else None
+        if d.kind == "patch":  # changes another document's room: no id of its own
+            if id(d) in valid:
+                by_kind.setdefault("patch", []).append(d)
+            continue
         if d.kind != "world" and (sym is None or sym.doc is not d or id(d) not in valid):
             continue
         by_kind.setdefault(str(d.kind), []).append(d)
 
     rooms: list[model.Room] = [asm.build_room(a, d) for d in by_kind.get("room", [])]
+    rooms = apply_patches(a, by_kind.get("patch", []), rooms)
     objects = [asm.build_object(a, d) for d in by_kind.get("object", [])]
+    renames = renamed_ids(by_kind, symbols, diags)
+    if renames:
+        rooms = [replace(r, renamed_from=renames[r.id]) if r.id in renames else r for r in rooms]
+        objects = [replace(o, renamed_from=renames[o.id]) if o.id in renames else o for o in objects]
     npcs = [asm.build_npc(a, d) for d in by_kind.get("npc", [])]
     shops = [asm.build_shop(a, d) for d in by_kind.get("shop", [])]
     housing = [asm.build_housing(a, d) for d in by_kind.get("housing", [])]
@@ -92,9 +105,11 @@ def _compile_world(root: Path, diags: Diagnostics) -> model.World | None:
         games=tuple(sorted(game_list, key=lambda g: g.id)),
         boards=tuple(sorted(boards, key=lambda b: b.id)),
         messages=games.build_messages(wdoc),
+        builder=build_builder_limits(wdoc),
     )
     _run_checks(world, by_kind, diags)
-    places = {asm.doc_label(d): DocPlace(d.file, d.marks.span(()).line - 1, d.marks.lines)
+    places = {(patch_label(d) if d.kind == "patch" else asm.doc_label(d)):
+              DocPlace(d.file, d.marks.span(()).line - 1, d.marks.lines)
               for docs in by_kind.values() for d in docs}
     check_text_bounds(world, places, diags)
     check_teleports(world, places, diags)

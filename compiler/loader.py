@@ -18,7 +18,7 @@ import yaml
 
 from compiler.diagnostics import Diagnostics, Span, did_you_mean
 
-KINDS = ("world", "room", "object", "npc", "shop", "housing", "game", "board")
+KINDS = ("world", "room", "object", "npc", "shop", "housing", "game", "board", "patch")
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_FILES = 20_000
 

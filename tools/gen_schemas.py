@@ -258,6 +258,23 @@ def all_schemas() -> dict[str, dict[str, Any]]:
                          "Bytes of one mail or post (default 160)"),
         },
     }
+    builder = {
+        "type": "object",
+        "description": "Limits of live building (docs/building.md); the server config's [builder] overrides them",
+        "additionalProperties": False,
+        "properties": {
+            "clones_per_player": _d({"type": "integer", "minimum": 0, "maximum": 100000},
+                                    "Copies (/create, /clone) one builder may own (default 20)"),
+            "clones_total": _d({"type": "integer", "minimum": 0, "maximum": 1000000},
+                               "Copies in the whole world (default 500)"),
+        },
+    }
+    renamed_from = {
+        "type": ["string", "array"],
+        "pattern": ID["pattern"],
+        "items": ID,
+        "description": "The id (or ids) this had in an earlier version: live state follows it (meshmush migrate)",
+    }
     return {
         "world": kind_schema(
             "world",
@@ -271,6 +288,7 @@ def all_schemas() -> dict[str, dict[str, Any]]:
                 "state": state,
                 "triggers": triggers(["login", "tick"]),
                 "messages": messages,
+                "builder": builder,
             },
             "meshmush world document",
         ),
@@ -289,8 +307,24 @@ def all_schemas() -> dict[str, dict[str, Any]]:
                     "description": "Objects placed here at world start",
                 },
                 "triggers": triggers(["enter", "exit", "look", "say", "tick"]),
+                "renamed_from": renamed_from,
             },
             "meshmush room",
+        ),
+        "patch": kind_schema(
+            "patch",
+            ["room"],
+            {
+                "room": _d(ID, "The room (defined elsewhere) this patch changes"),
+                "description": _d(TEXT, "Replaces the room's description"),
+                "exits": exits(),
+                "remove_exits": {
+                    "type": "array",
+                    "items": {"enum": DIRECTIONS},
+                    "description": "Directions whose exits the room loses",
+                },
+            },
+            "meshmush patch: changes to a room defined elsewhere (meshmush admin export-edits writes them)",
         ),
         "object": kind_schema(
             "object",
@@ -305,6 +339,7 @@ def all_schemas() -> dict[str, dict[str, Any]]:
                 "flags": flags,
                 "shop": _d(ID, "Vending machine: USE opens this shop"),
                 "triggers": triggers(["use", "take", "drop", "look", "tick"]),
+                "renamed_from": renamed_from,
             },
             "meshmush object",
         ),
