@@ -18,6 +18,7 @@ from compiler.checks.economy import check_arbitrage
 from compiler.checks.frames import check_frames
 from compiler.checks.games import check_board_places, check_slots_return
 from compiler.checks.graph import check_one_way, check_reachability
+from compiler.checks.softlock import check_softlocks
 from compiler.checks.teleports import check_teleports
 from compiler.checks.text_bounds import DocPlace, check_text_bounds
 from compiler.diagnostics import Diagnostics, Span
@@ -131,11 +132,14 @@ def _run_checks(world: model.World, by_kind: dict[str, list[SourceDoc]], diags: 
             if isinstance(ident, str):
                 spans[ident] = d.marks.span(("id",))
                 text_spans[ident] = d.marks.span(("description",)) if "description" in d.data else spans[ident]
+    when_spans: dict[tuple[str, str], Span] = {}
     for d in by_kind.get("room", []):
-        for key in d.data.get("exits") or {}:
+        for key, spec in (d.data.get("exits") or {}).items():
             direction = asm.normalise_direction(str(key))
             if direction:
                 exit_spans[(d.data["id"], direction)] = d.marks.span(("exits", key), key=True)
+                if isinstance(spec, dict) and "when" in spec:
+                    when_spans[(d.data["id"], direction)] = d.marks.span(("exits", key, "when"))
     for d in by_kind.get("npc", []):
         for node_id, node in (d.data.get("dialogue") or {}).items():
             node_spans[(d.data["id"], str(node_id))] = d.marks.span(("dialogue", node_id), key=True)
@@ -156,6 +160,7 @@ def _run_checks(world: model.World, by_kind: dict[str, list[SourceDoc]], diags: 
                 if isinstance(entry, dict) and isinstance(entry.get("item"), str):
                     table[(d.data["id"], entry["item"])] = d.marks.span((key, i, "price"))
     check_reachability(world, spans, diags)
+    check_softlocks(world, spans, when_spans, diags)
     check_one_way(world, exit_spans, diags)
     check_frames(world, text_spans, node_text_spans, diags, FRAME_BYTES)
     check_dialogue(world, spans, node_spans, goto_spans, diags)
