@@ -1,4 +1,5 @@
-"""The ``meshmush`` command line: check, build, inspect, play, serve, admin, fakeradio, schemas.
+"""The ``meshmush`` command line: check, build, inspect, play, serve, admin, diff, migrate, map,
+fakeradio, schemas.
 
 Exit codes: 0 success (warnings allowed), 1 errors in the world or at run time, 2 usage (with
 the subcommand's own usage line).  A person never sees a traceback: expected failures print one
@@ -53,6 +54,10 @@ def _emit(diags: list[Diagnostic], fmt: str, root: Path, stream: TextIO) -> None
         stream.write(render_json(diags, shown))
     elif fmt == "github":
         stream.write(render_github(diags, shown))
+    elif fmt == "sarif":
+        from compiler.sarif import render_sarif
+
+        stream.write(render_sarif(diags, shown, version()))
     else:
         stream.write(render_text(diags, root, colour=_colour(stream), shown=shown))
 
@@ -79,7 +84,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     diags = Diagnostics()
     world = compile_world(root, diags)
     items = diags.sorted()
-    if items or world is None:
+    if args.format == "sarif":  # a whole SARIF log on standard output, for code scanning (docs/ci.md)
+        _emit(items, args.format, root, sys.stdout)
+    elif items or world is None:
         _emit(items, args.format, root, sys.stderr)
     if world is None:
         return EXIT_ERROR
@@ -182,7 +189,9 @@ def cmd_schemas(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-FORMAT_HELP = "diagnostics as text (default), json (one array) or github (Actions annotations)"
+FORMAT_HELP = ("diagnostics as text (default), json (one array), github (Actions annotations) or sarif"
+               " (SARIF 2.1.0, for code scanning)")
+FORMATS = ("text", "json", "github", "sarif")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -197,14 +206,14 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="validate a world directory and print diagnostics",
                        description="Validate a world directory and print every diagnostic; exit 1 on errors.")
     c.add_argument("world", metavar="WORLD_DIR", help="the world: a directory of .yaml files")
-    c.add_argument("--format", choices=("text", "json", "github"), default="text", help=FORMAT_HELP)
+    c.add_argument("--format", choices=FORMATS, default="text", help=FORMAT_HELP)
     c.set_defaults(func=cmd_check, parser=c)
 
     b = sub.add_parser("build", help="compile a world directory into an image",
                        description="Compile a world directory into an image (identical inputs, identical bytes).")
     b.add_argument("world", metavar="WORLD_DIR", help="the world: a directory of .yaml files")
     b.add_argument("-o", "--output", metavar="IMAGE", required=True, help="where to write the image (.mmi)")
-    b.add_argument("--format", choices=("text", "json", "github"), default="text", help=FORMAT_HELP)
+    b.add_argument("--format", choices=FORMATS, default="text", help=FORMAT_HELP)
     b.set_defaults(func=cmd_build, parser=b)
 
     i = sub.add_parser("inspect", help="dump an image and disassemble its triggers",
@@ -239,6 +248,10 @@ def build_parser() -> argparse.ArgumentParser:
     from .admin import add_admin_parser
 
     add_admin_parser(sub)
+
+    from .deploy_cli import add_deploy_parsers
+
+    add_deploy_parsers(sub)
 
     f = sub.add_parser("fakeradio", help="a fake Meshtastic node to play against without a radio",
                        add_help=False)

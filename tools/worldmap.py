@@ -31,10 +31,11 @@ from xml.sax.saxutils import escape
 from compiler.checks.softlock import analyse
 from runtime.image import model
 
-CELL_W, CELL_H = 170, 96
+CELL_W, CELL_H = 196, 104
 BOX_W, BOX_H = 136, 46
 MARGIN = 40
 NAME_CHARS = 20
+LEGEND_W = 700
 
 VECTORS: Mapping[str, tuple[int, int]] = {
     "north": (0, -1), "south": (0, 1), "east": (1, 0), "west": (-1, 0),
@@ -176,7 +177,7 @@ def layout(world: model.World) -> dict[str, tuple[int, int]]:
                 if nxt in pos:
                     continue
                 dx, dy = VECTORS[d]
-                cell = _free((x + dx, y + dy), taken)
+                cell = _free((x + dx, y + dy), taken, (x, y))
                 pos[nxt] = cell
                 taken.add(cell)
                 queue.append(nxt)
@@ -184,18 +185,39 @@ def layout(world: model.World) -> dict[str, tuple[int, int]]:
     return pos
 
 
-def _free(want: tuple[int, int], taken: set[tuple[int, int]]) -> tuple[int, int]:
-    if want not in taken:
+def _free(want: tuple[int, int], taken: set[tuple[int, int]], origin: tuple[int, int] | None = None) -> tuple[int, int]:
+    """``want``, or the nearest free cell the line from ``origin`` reaches without crossing a
+    room's box (else the nearest free cell)."""
+    if want not in taken and (origin is None or _clear(origin, want, taken)):
         return want
     x0, y0 = want
-    for ring in range(1, 1000):
+    fallback: tuple[int, int] | None = None
+    for ring in range(0, 1000):
         cells = [(x0 + dx, y0 + dy) for dy in range(-ring, ring + 1) for dx in range(-ring, ring + 1)
                  if max(abs(dx), abs(dy)) == ring]
         cells.sort(key=lambda c: (abs(c[0] - x0) + abs(c[1] - y0), c[1], c[0]))
         for c in cells:
-            if c not in taken:
+            if c in taken:
+                continue
+            if origin is None or _clear(origin, c, taken):
                 return c
+            fallback = fallback or c
+        if fallback is not None and ring >= 3:
+            return fallback
     raise ValueError("no free cell")  # pragma: no cover - 1000 rings hold four million rooms
+
+
+def _clear(a: tuple[int, int], b: tuple[int, int], taken: set[tuple[int, int]]) -> bool:
+    """Does the straight line between the cells ``a`` and ``b`` miss every other room's box?"""
+    hx, hy = BOX_W / CELL_W / 2 + 0.04, BOX_H / CELL_H / 2 + 0.04
+    steps = 4 * max(abs(b[0] - a[0]), abs(b[1] - a[1]), 1)
+    for i in range(1, steps):
+        t = i / steps
+        x, y = a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t
+        cell = (round(x), round(y))
+        if cell not in (a, b) and cell in taken and abs(x - cell[0]) < hx and abs(y - cell[1]) < hy:
+            return False
+    return True
 
 
 def _clip(cx: float, cy: float, tx: float, ty: float) -> tuple[float, float]:
@@ -207,6 +229,15 @@ def _clip(cx: float, cy: float, tx: float, ty: float) -> tuple[float, float]:
     sy = (BOX_H / 2) / abs(dy) if dy else float("inf")
     s = min(sx, sy)
     return cx + dx * s, cy + dy * s
+
+
+def _offset(ax: float, ay: float, bx: float, by: float, amount: float, forward: bool) -> tuple[float, float]:
+    """A shift of ``amount`` across the line from a to b (the same side for both directions)."""
+    if not forward:
+        ax, ay, bx, by = bx, by, ax, ay
+    dx, dy = bx - ax, by - ay
+    length = (dx * dx + dy * dy) ** 0.5 or 1.0
+    return -dy / length * amount, dx / length * amount
 
 
 def _short(text: str, n: int = NAME_CHARS) -> str:
@@ -224,7 +255,8 @@ def render_svg(world: model.World, m: WorldMap | None = None) -> str:
         x, y = pos[rid]
         return MARGIN + (x - minx) * CELL_W + BOX_W / 2, MARGIN + 30 + (y - miny) * CELL_H + BOX_H / 2
 
-    width = MARGIN * 2 + (max(xs) - minx) * CELL_W + BOX_W
+    taken = set(pos.values())
+    width = max(MARGIN * 2 + (max(xs) - minx) * CELL_W + BOX_W, LEGEND_W)
     legend_y = MARGIN + 30 + (max(ys) - miny) * CELL_H + BOX_H + 36
     height = legend_y + 80
     out = [
@@ -238,12 +270,34 @@ def render_svg(world: model.World, m: WorldMap | None = None) -> str:
         '<rect width="100%" height="100%" fill="#fafafa"/>',
         f'<text x="{MARGIN}" y="{MARGIN}" font-size="16" font-weight="bold">{escape(m.title)}</text>',
     ]
+    pairs: dict[frozenset[str], int] = {}
+    for e in m.edges:
+        pairs[frozenset((e.a, e.b))] = pairs.get(frozenset((e.a, e.b)), 0) + 1
+    seen: dict[frozenset[str], int] = {}
     for e in m.edges:
         (ax, ay), (bx, by) = centre(e.a), centre(e.b)
         if e.a == e.b:
             continue
-        x1, y1 = _clip(ax, ay, bx, by)
-        x2, y2 = _clip(bx, by, ax, ay)
+        key = frozenset((e.a, e.b))
+        k = seen.get(key, 0)
+        seen[key] = k + 1
+        ox = oy = 0.0
+        if pairs[key] > 1:  # several exits between two rooms: side by side, not on top of each other
+            ox, oy = _offset(ax, ay, bx, by, (k - (pairs[key] - 1) / 2) * 8, e.a < e.b)
+            ax, ay, bx, by = ax + ox, ay + oy, bx + ox, by + oy
+        if _clear(pos[e.a], pos[e.b], taken):
+            x1, y1 = _clip(ax, ay, bx, by)
+            x2, y2 = _clip(bx, by, ax, ay)
+            lx, ly = (x1 + x2) / 2 + ox * 1.6, (y1 + y2) / 2 + oy * 1.6 + (4 if oy > 0 else 0)
+            shape = f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}"'
+        else:  # a straight line would cross another room: bend around it
+            px, py = _offset(ax, ay, bx, by, CELL_H * 0.75, e.a < e.b)
+            qx, qy = (ax + bx) / 2 + px, (ay + by) / 2 + py
+            x1, y1 = _clip(ax, ay, qx, qy)
+            x2, y2 = _clip(bx, by, qx, qy)
+            lx, ly = 0.25 * x1 + 0.5 * qx + 0.25 * x2, 0.25 * y1 + 0.5 * qy + 0.25 * y2
+            shape = f'<path d="M {x1:.1f} {y1:.1f} Q {qx:.1f} {qy:.1f} {x2:.1f} {y2:.1f}" fill="none"'
+            x1 = x2 + 1  # the label is centred
         cls = "two-way" if e.two_way else "one-way"
         style = 'stroke="#222" stroke-width="1.5"'
         if e.guarded:
@@ -255,9 +309,10 @@ def render_svg(world: model.World, m: WorldMap | None = None) -> str:
         arrow = "" if e.two_way else ' marker-end="url(#arrow)"'
         tip = f"{e.a} {e.label} -> {e.b}" + (f" (when {e.guard})" if e.guarded else "")
         out.append(f'<g class="exit {cls}"><title>{escape(tip)}</title>'
-                   f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" {style}{arrow}/>'
-                   f'<text x="{(x1 + x2) / 2 + 4:.1f}" y="{(y1 + y2) / 2 - 3:.1f}" font-size="10" '
-                   f'fill="#444">{escape(e.label + (" ?" if e.guarded else ""))}</text></g>')
+                   f'{shape} {style}{arrow}/>'
+                   f'<text x="{lx + (4 if x1 == x2 else 0):.1f}" y="{ly - 4:.1f}" '
+                   f'font-size="10" fill="#444" text-anchor="{"start" if x1 == x2 else "middle"}">'
+                   f'{escape(e.label + (" ?" if e.guarded else ""))}</text></g>')
     for n in m.nodes:
         cx, cy = centre(n.id)
         x, y = cx - BOX_W / 2, cy - BOX_H / 2

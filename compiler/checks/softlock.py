@@ -149,7 +149,7 @@ def _run(code: model.Code, facts: _Facts) -> _Outcome:
             elif op in ("AND_JUMP", "OR_JUMP"):
                 v = stack[-1]
                 target = nxt + ins.args[0]
-                stays = False if op == "AND_JUMP" else True
+                stays = op != "AND_JUMP"
                 if v is stays:
                     nxt = target
                 elif v is (not stays):
@@ -276,9 +276,8 @@ def analyse(world: model.World) -> Analysis:
         while queue:
             here = queue.popleft()
             for e in rooms[here].exits:
-                if e.when is None or can_be_true(run(e.when)):
-                    if reach(e.to, here, e.direction):
-                        queue.append(e.to)
+                if (e.when is None or can_be_true(run(e.when))) and reach(e.to, here, e.direction):
+                    queue.append(e.to)
         for h in world.housing:
             if h.office in facts.rooms:
                 for t in h.templates:
@@ -306,8 +305,8 @@ def analyse(world: model.World) -> Analysis:
             for name, vals in got.stores.items():
                 facts.values[name].update(vals)
             facts.items.update(g for g in got.gives if g in objects)
-            for t in sorted(got.teleports):
-                reach(t, "", "teleport")
+            for target in sorted(got.teleports):
+                reach(target, "", "teleport")
         after = (sum(len(v) for v in facts.values.values()), len(facts.rooms), len(facts.items), len(facts.present))
         if after == before:
             break
