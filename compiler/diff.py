@@ -80,8 +80,16 @@ def diff_worlds(old: model.World, new: model.World) -> WorldDiff:
     out: list[Change] = []
     money = _money(new.currency)
     _world(old, new, out)
-    room_pairs = _entities("rooms", old.rooms, new.rooms, out, _room_fields)
-    _exits(old, new, room_pairs, out)
+    moved = {o: n for n, o in (_renames(old.rooms, new.rooms) | _renames(old.objects, new.objects)).items()}
+
+    def room_fields(a: model.Room, b: model.Room) -> list[str]:
+        changed = [n for n in ("name", "description", "flags") if getattr(a, n) != getattr(b, n)]
+        if tuple(moved.get(x, x) for x in a.objects) != b.objects:
+            changed.append("objects")
+        return changed
+
+    room_pairs = _entities("rooms", old.rooms, new.rooms, out, room_fields)
+    _exits(old, new, room_pairs, moved, out)
     object_pairs = _entities("objects", old.objects, new.objects, out, _object_fields)
     _entities("npcs", old.npcs, new.npcs, out, _npc_fields)
     _entities("shops", old.shops, new.shops, out, _plain_fields(("name", "room")))
@@ -129,10 +137,6 @@ def _plain_fields(names: Sequence[str]) -> Callable[[Any, Any], list[str]]:
     return compare
 
 
-def _room_fields(a: model.Room, b: model.Room) -> list[str]:
-    return [n for n in ("name", "description", "flags", "objects") if getattr(a, n) != getattr(b, n)]
-
-
 def _object_fields(a: model.Object, b: model.Object) -> list[str]:
     return [n for n in ("name", "aliases", "description", "takeable", "flags", "shop") if getattr(a, n) != getattr(b, n)]
 
@@ -155,14 +159,7 @@ def _entities(category: str, old: Iterable[Any], new: Iterable[Any], out: list[C
     sides (renamed ones under their new id)."""
     before = {x.id: x for x in old}
     after = {x.id: x for x in new}
-    renamed: dict[str, str] = {}
-    for nid, x in after.items():
-        if nid in before:
-            continue
-        for prev in getattr(x, "renamed_from", ()):
-            if prev in before and prev not in after and prev not in renamed.values():
-                renamed[nid] = prev
-                break
+    renamed = _renames(old, new)
     pairs = {i: i for i in after if i in before} | renamed
     for nid in sorted(after):
         if nid in renamed:
@@ -179,11 +176,27 @@ def _entities(category: str, old: Iterable[Any], new: Iterable[Any], out: list[C
     return pairs
 
 
-def _exit_sig(e: model.Exit) -> tuple[Any, ...]:
-    return (e.to, _code_sig(e.when), e.blocked)
+def _renames(old: Iterable[Any], new: Iterable[Any]) -> dict[str, str]:
+    """new id -> old id, for entities whose ``renamed_from`` names an id only the old side has."""
+    before = {x.id for x in old}
+    after = {x.id: x for x in new}
+    renamed: dict[str, str] = {}
+    for nid, x in after.items():
+        if nid in before:
+            continue
+        for prev in getattr(x, "renamed_from", ()):
+            if prev in before and prev not in after and prev not in renamed.values():
+                renamed[nid] = prev
+                break
+    return renamed
 
 
-def _exits(old: model.World, new: model.World, pairs: Mapping[str, str], out: list[Change]) -> None:
+def _exit_sig(e: model.Exit, moved: Mapping[str, str] | None = None) -> tuple[Any, ...]:
+    return ((moved or {}).get(e.to, e.to), _code_sig(e.when), e.blocked)
+
+
+def _exits(old: model.World, new: model.World, pairs: Mapping[str, str], moved: Mapping[str, str],
+           out: list[Change]) -> None:
     before = {r.id: r for r in old.rooms}
     after = {r.id: r for r in new.rooms}
     for nid in sorted(pairs):
@@ -195,9 +208,9 @@ def _exits(old: model.World, new: model.World, pairs: Mapping[str, str], out: li
                 out.append(Change("exits", "added", subject, f"to {b[d].to}" + (" (guarded)" if b[d].when else "")))
             elif d not in b:
                 out.append(Change("exits", "removed", subject, f"was to {a[d].to}"))
-            elif _exit_sig(a[d]) != _exit_sig(b[d]):
+            elif _exit_sig(a[d], moved) != _exit_sig(b[d]):
                 what = []
-                if a[d].to != b[d].to:
+                if moved.get(a[d].to, a[d].to) != b[d].to:
                     what.append(f"to {a[d].to} -> {b[d].to}")
                 if _code_sig(a[d].when) != _code_sig(b[d].when):
                     what.append("guard")
@@ -304,10 +317,10 @@ def _state(old: model.World, new: model.World, out: list[Change]) -> None:
             out.append(Change("state", "added", name, f"{b[name].type}, default {json.dumps(b[name].default)}"))
         elif name not in b:
             out.append(Change("state", "removed", name, f"was {a[name].type}"))
-        elif a[name] != b[name]:
+        elif a[name].type != b[name].type or json.dumps(a[name].default) != json.dumps(b[name].default):
             what = []
             if a[name].type != b[name].type:
                 what.append(f"type {a[name].type} -> {b[name].type}")
-            if a[name].default != b[name].default:
+            if json.dumps(a[name].default) != json.dumps(b[name].default):
                 what.append(f"default {json.dumps(a[name].default)} -> {json.dumps(b[name].default)}")
             out.append(Change("state", "changed", name, ", ".join(what)))

@@ -133,7 +133,7 @@ def _renames(run: _Run) -> None:
                 continue  # the compiler refuses this (MM4021); never move state onto a live id
             moved = _rename_room(txn, old, room.id)
             if moved:
-                run.step("rename", f"room {old} is now {room.id}: {', '.join(moved)} follow")
+                run.step("rename", f"room {old} is now {room.id}; moved over: {', '.join(moved)}")
     for obj in run.world.objects:
         for old in obj.renamed_from:
             if old in object_ids:
@@ -153,7 +153,7 @@ def _renames(run: _Run) -> None:
             if txn.get("built_objects", (old,)) is not None:
                 txn.delete("built_objects", (old,))
             if n:
-                run.step("rename", f"object {old} is now {obj.id}: {_count(n, 'copy', 'copies')} follow")
+                run.step("rename", f"object {old} is now {obj.id}; moved over: {_count(n, 'copy', 'copies')}")
 
 
 def _rename_room(txn: Txn, old: str, new: str) -> list[str]:
@@ -267,9 +267,9 @@ def _houses(run: _Run, state: State) -> None:
         paid = _pay(run, state, h.owner, h.price, f"refund {h.id} ({h.housing} {h.template}: template removed)")
         text = f"house {h.id} of {owner.name if owner else h.owner} ({h.housing} {h.template}) is refunded {paid}"
         if things:
-            text += f"; {_count(len(things), 'object', 'objects')} inside go to the owner"
+            text += f"; given to the owner: {_count(len(things), 'object', 'objects')} inside"
         if people:
-            text += f"; {_count(len(people), 'player', 'players')} inside go to {out}"
+            text += f"; moved to {out}: {_count(len(people), 'player', 'players')} inside"
         run.step("house", text)
 
 
