@@ -35,8 +35,12 @@ def built_object(oid: str, name: str, description: str) -> Object:
 
 def apply_overlay(world: World, overlay: Overlay, limits: BuilderLimits | None = None) -> World:
     """``world`` with ``overlay`` merged in (``world`` itself when there is nothing to merge)."""
-    if limits is not None and limits != world.builder:
-        world = replace(world, builder=limits)
+    if limits is not None:  # the server config's, a negative one leaving the world's
+        own = world.builder
+        merged = BuilderLimits(limits.clones_per_player if limits.clones_per_player >= 0 else own.clones_per_player,
+                               limits.clones_total if limits.clones_total >= 0 else own.clones_total)
+        if merged != own:
+            world = replace(world, builder=merged)
     if overlay.empty:
         return world
     image_rooms = {r.id for r in world.rooms}

@@ -74,7 +74,7 @@ class EngineConfig:
     established_after_ms: int = 10 * 60_000  # a player this old is no newcomer (see Outgoing.newcomer)
     admission: AdmissionConfig | None = None  # None: everyone is admitted (``meshmush play``)
     stray_after_ms: int = 0  # forget never-established players unseen this long (0: never; ``strays``)
-    clone_limits: BuilderLimits | None = None  # None: the world's ``builder:`` limits
+    clone_limits: BuilderLimits | None = None  # None (or a field < 0): the world's ``builder:`` limits
 
 
 def default_modules() -> tuple[ModuleType, ...]:

@@ -105,6 +105,12 @@ class MetricsConfig:
 
 
 @dataclass(frozen=True)
+class BuilderConfig:
+    clones_per_player: int = -1  # copies (/create, /clone) one builder may own; -1: the world's builder: limit
+    clones_total: int = -1  # copies in the whole world; -1: the world's
+
+
+@dataclass(frozen=True)
 class ServeConfig:
     radio: RadioConfig = field(default_factory=RadioConfig)
     transport: TransportConfig = field(default_factory=TransportConfig)
@@ -117,6 +123,7 @@ class ServeConfig:
     backup: BackupConfig = field(default_factory=BackupConfig)
     retention: RetentionConfig = field(default_factory=RetentionConfig)
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
+    builder: BuilderConfig = field(default_factory=BuilderConfig)
     warnings: tuple[str, ...] = ()
 
 
@@ -132,6 +139,7 @@ SECTIONS: dict[str, type[Any]] = {
     "backup": BackupConfig,
     "retention": RetentionConfig,
     "metrics": MetricsConfig,
+    "builder": BuilderConfig,
 }
 
 LEVELS = ("debug", "info", "warning", "error")
@@ -199,6 +207,10 @@ ledger_days = 365.0
 
 [metrics]
 interval_s = 60.0                # one metrics log line (and analytics event) this often
+
+[builder]                        # live building (docs/building.md); -1 keeps the world's builder: limits
+clones_per_player = -1           # copies made with /create and /clone one builder may own
+clones_total = -1                # such copies in the whole world
 """
 
 
@@ -297,6 +309,8 @@ def _validate(cfg: ServeConfig, where: str) -> ServeConfig:
                       ("ledger_days", ret.ledger_days)):
         need(days >= 0, f"[retention] {key} cannot be negative (0 keeps rows forever)")
     need(cfg.metrics.interval_s >= 1, "[metrics] interval_s must be at least 1")
+    for key, n in (("clones_per_player", cfg.builder.clones_per_player), ("clones_total", cfg.builder.clones_total)):
+        need(n >= -1, f"[builder] {key} must be -1 (the world's limit) or a whole number of copies, at least 0")
     warnings: list[str] = []
     if t.pacing_s < 2.0:
         warnings.append(f"[transport] pacing_s = {t.pacing_s}: firmware 2.7 and later drops texts sent less than 2 s apart")

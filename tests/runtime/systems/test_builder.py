@@ -151,3 +151,19 @@ def test_admin_stats_clones(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert admin_main(["stats", "clones", "--db", str(path)]) == 0
     text = capsys.readouterr().out
     assert text.startswith("clones: 3\nby owner:\n  Ana") and "built.lamp" in text and "under 1h" in text
+
+
+def test_the_config_section_and_a_partial_override(tmp_path: Path) -> None:
+    import tomllib
+
+    from meshmush.serve import clone_limits
+    from runtime.transport.config import ConfigError, parse_config
+
+    cfg = parse_config(tomllib.loads("[builder]\nclones_per_player = 2\n"))
+    assert clone_limits(cfg) == BuilderLimits(2, -1)
+    assert clone_limits(parse_config({})) is None
+    with pytest.raises(ConfigError, match=r"\[builder\] clones_total must be -1"):
+        parse_config(tomllib.loads("[builder]\nclones_total = -5\n"))
+    d = _builder(tmp_path / "s.duckdb", clone_limits=clone_limits(cfg))
+    assert d.text("Ana", "/clones").startswith("Clones: 0 of 4; yours 0 of 2.")  # the world's total stays
+    d.engine.close()
