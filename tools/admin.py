@@ -7,8 +7,10 @@
     meshmush admin verify-backup ID --db PATH        check one (exit 1 when damaged)
     meshmush admin restore ID --db PATH              restore one (the database may be damaged or missing)
     meshmush admin stats [--json] --db PATH          figures of the database
+    meshmush admin stats clones [--json] --db PATH   builders' copies by owner, object and age
     meshmush admin query SQL --db PATH               a read-only query (one SELECT)
     meshmush admin trust NAME --db PATH              accept a player's changed radio key (extension)
+    meshmush admin export-edits -o DIR --db PATH     the builders' live edits as world files
 
 Every subcommand takes the database's lock (shared for the read-only ones), so a running
 server is refused with a clear message; the game's staff commands do the same online.  Exit
