@@ -16,7 +16,8 @@ Rules:
 - new ids are ``built.<name>`` (``built.old_attic``, ``built.old_attic_2`` …), never an id the
   world uses or used (``renamed_from``);
 - ``/create NAME`` defines an object (takeable, worth nothing) and puts one in your hands;
-  ``/clone OBJECT`` copies an object worth nothing that no shop buys (no builder can mint money),
+  ``/clone OBJECT`` copies an object worth nothing that no shop buys and whose triggers neither
+  pay nor give (no builder can mint money),
   into your hands (or here, for one that cannot be carried); each copy counts against the clone
   limits (the world's ``builder:``, or the server config's ``[builder]``): per builder and in
   all; ``/destroy OBJECT`` removes a copy made that way (never the world's own objects); an
@@ -38,6 +39,7 @@ from runtime.engine.replies import join_list
 from runtime.engine.state import HOLDER_PLAYER, HOLDER_ROOM, Instance
 from runtime.engine.world_view import OPPOSITE, SHORT, direction
 from runtime.frames import utf8_len
+from runtime.image.bytecode import BytecodeError, decode
 from runtime.image.model import Exit, Object, Room, World
 from runtime.image.patch import RoomPatch, patch_room
 from runtime.image.words import count, with_article
@@ -320,6 +322,17 @@ def _pick(ctx: Context, query: str) -> tuple[Instance | None, Object]:
     ctx.fail(f"You see no '{q[:30]}' here or in your hands (or give an object id).")
 
 
+def _hands_out(obj: Object) -> bool:
+    """Does any trigger of ``obj`` pay money or give objects (each copy could do it again)?"""
+    for trig in obj.triggers:
+        try:
+            if any(ins.op.name in ("PAY", "GIVE") for ins in decode(trig.code.ops)):
+                return True
+        except BytecodeError:
+            return True
+    return False
+
+
 def do_clone(ctx: Context) -> None:
     if not ctx.command.args.strip():
         ctx.fail("Usage: /clone OBJECT, e.g. /clone chair")
@@ -327,6 +340,9 @@ def do_clone(ctx: Context) -> None:
     _, obj = _pick(ctx, ctx.command.args)
     if obj.value != 0 or any(b.item == obj.id for s in ctx.world.world.shops for b in s.buys):
         ctx.fail(f"The {obj.name} is worth money; only things worth nothing can be cloned.")
+    if _hands_out(obj):
+        ctx.fail(f"The {obj.name} pays or gives things when used; copies of it could mint money, so it can't be"
+                 " cloned.")
     _check_limits(ctx)
     inst = _make_copy(ctx, obj.id, obj.takeable)
     ctx.audit("clone", obj.id, f"copy #{inst.iid}")

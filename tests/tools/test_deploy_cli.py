@@ -85,6 +85,7 @@ def test_diff_exit_codes(tmp_path: Path) -> None:
     assert r.returncode == 1 and "has errors" in r.stderr and "Traceback" not in r.stderr
 
 
+@pytest.mark.slow
 def test_migrate_dry_run_changes_nothing_and_the_real_run_matches_it(tmp_path: Path) -> None:
     path = tmp_path / "s.duckdb"
     populate(path)
@@ -115,6 +116,7 @@ def test_migrate_dry_run_changes_nothing_and_the_real_run_matches_it(tmp_path: P
     eng.close()
 
 
+@pytest.mark.slow
 def test_migrate_refuses_a_running_server_and_another_world(tmp_path: Path) -> None:
     path = tmp_path / "s.duckdb"
     populate(path)

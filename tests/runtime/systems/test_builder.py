@@ -167,3 +167,18 @@ def test_the_config_section_and_a_partial_override(tmp_path: Path) -> None:
     d = _builder(tmp_path / "s.duckdb", clone_limits=clone_limits(cfg))
     assert d.text("Ana", "/clones").startswith("Clones: 0 of 4; yours 0 of 2.")  # the world's total stays
     d.engine.close()
+
+
+def test_objects_that_pay_or_give_are_not_cloned(tmp_path: Path) -> None:
+    from tests.runtime.engine.helpers import lab
+
+    eng = Engine(lab(), Database.open(tmp_path / "l.duckdb"), "h", config=EngineConfig(sysops=("Ana",)), now_ms=0)
+    d = Driver(eng)
+    d.send("Ana", "look")
+    d.send("Ana", "/grant builder Ana")
+    objects = {o.id: o for o in lab().objects}
+    assert objects["lab.purse"].value == 0 and objects["lab.seed"].value == 0  # worth nothing, but …
+    assert "could mint money" in d.text("Ana", "/clone lab.purse")  # … its use pays 2.00
+    assert "could mint money" in d.text("Ana", "/clone lab.seed")  # … its use gives a flower
+    assert d.text("Ana", "/clone lab.flower").startswith("Cloned flower")
+    eng.close()
