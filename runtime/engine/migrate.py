@@ -10,8 +10,11 @@ with another image, and logs the plan.  In order:
    that state — players standing in the room, objects lying there or held, its ``room.``
    variables, shop stock, the builders' exits and descriptions, the clones;
 2. the live-building overlay: built rooms and objects whose id the image now defines are
-   retired (the image wins: they were exported and built in); built exits and descriptions the
-   image now has word for word are retired; exits to rooms that no longer exist are removed;
+   retired (the image wins: they were exported and built in); a builder's exit or description of
+   a room of the world is retired when the new image has it word for word, and also when the
+   world's files changed that very exit or description since the last image (the files win: a
+   three-way merge against ``image_rooms``, the rooms as the last image had them); exits to
+   rooms that no longer exist are removed;
 3. houses whose template (or housing document) is gone are refunded at the price paid, through
    the ledger — not kept: a house's rooms exist only through its template, so a kept house would
    be rooms nobody can stand in.  Everyone inside goes to the housing office (else the start
@@ -30,9 +33,9 @@ with another image, and logs the plan.  In order:
    longer exist are dropped;
 8. leftovers: shop stock of shops or items that are gone, conversations with NPCs that are gone,
    saved games of games that are gone;
-9. rooms new in this image get their ``objects:`` placed (``seeded_rooms`` remembers the rooms
+9. rooms new in this image get their ``objects:`` placed (``image_rooms`` remembers the rooms
    that have had them, so a room is furnished once; a database made before that table adopts the
-   image's rooms as furnished).
+   image's rooms as furnished), and ``image_rooms`` and ``image_objects`` now describe this image.
 """
 
 from __future__ import annotations
@@ -42,10 +45,10 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from runtime.engine.built_world import apply_overlay
+from runtime.engine.built_world import apply_overlay, reachable_rooms
 from runtime.engine.state import HOLDER_PLAYER, HOLDER_ROOM, BalanceCeiling, Instance, Player, State
 from runtime.engine.world_view import WorldView
-from runtime.image.model import Room, World
+from runtime.image.model import Exit, Room, World
 from runtime.store.overlay import BuiltExit, read_overlay
 from runtime.store.tables import Txn
 
@@ -190,9 +193,10 @@ def _rename_room(txn: Txn, old: str, new: str) -> list[str]:
         txn.delete("room_texts", (old,))
         txn.put("room_texts", (new, *text[1:]))
         moved.append("the built description")
-    if txn.get("seeded_rooms", (old,)) is not None:
-        txn.delete("seeded_rooms", (old,))
-        txn.put("seeded_rooms", (new,))
+    seen = txn.get("image_rooms", (old,))
+    if seen is not None:
+        txn.delete("image_rooms", (old,))
+        txn.put("image_rooms", (new, *seen[1:]))
     return moved
 
 
@@ -210,31 +214,70 @@ def _overlay(run: _Run) -> WorldView:
             txn.delete("built_objects", (row[0],))
             run.step("overlay", f"built object {row[0]} is now part of the world files")
     known = set(image_rooms) | {str(r[0]) for r in txn.scan("built_rooms")}
+    before = {str(r[0]): (str(r[1] or ""), _parse_exits(str(r[2] or ""))) for r in txn.scan("image_rooms")}
     for row in list(txn.scan("built_exits")):
         e = BuiltExit.from_row(row)
         key = (e.room, e.direction)
         base = image_rooms.get(e.room)
-        own = next((x for x in base.exits if x.direction == e.direction), None) if base is not None else None
+        own = _exit_sig(next((x for x in base.exits if x.direction == e.direction), None)) if base else ""
+        old = before[e.room][1].get(e.direction, "") if e.room in before else own
         if e.room not in known:
             txn.delete("built_exits", key)
             run.step("overlay", f"built exit {e.direction} of {e.room} goes: the room no longer exists")
-        elif e.removed and own is None:
+        elif e.removed and not own:
             txn.delete("built_exits", key)  # the image dropped the exit a builder removed: nothing to remember
         elif not e.removed and e.target not in known:
             txn.delete("built_exits", key)
             run.step("overlay", f"built exit {e.direction} of {e.room} goes: {e.target} no longer exists")
-        elif (not e.removed and own is not None and own.to == e.target and own.when is None):
+        elif not e.removed and own == e.target:
             txn.delete("built_exits", key)
             run.step("overlay", f"built exit {e.direction} of {e.room} is now in the world files")
+        elif base is not None and old != own:
+            txn.delete("built_exits", key)
+            now = f"leads to {own.rstrip('?')}" if own else "is gone"
+            run.step("overlay", f"built exit {e.direction} of {e.room} goes: the world files changed that exit"
+                                f" since (it {now} there); the files win")
     for row in list(txn.scan("room_texts")):
-        base = image_rooms.get(str(row[0]))
+        rid = str(row[0])
+        base = image_rooms.get(rid)
         if base is None:
-            txn.delete("room_texts", (row[0],))
-            run.step("overlay", f"built description of {row[0]} goes: the room no longer exists")
+            txn.delete("room_texts", (rid,))
+            run.step("overlay", f"built description of {rid} goes: the room no longer exists")
         elif base.description == row[1]:
-            txn.delete("room_texts", (row[0],))
-            run.step("overlay", f"built description of {row[0]} is now in the world files")
-    return merged_view(txn, world)
+            txn.delete("room_texts", (rid,))
+            run.step("overlay", f"built description of {rid} is now in the world files")
+        elif rid in before and before[rid][0] != base.description:
+            txn.delete("room_texts", (rid,))
+            run.step("overlay", f"built description of {rid} goes: the world files changed it since; the files win")
+    view = merged_view(txn, world)
+    reachable = reachable_rooms(view.world)
+    for row in txn.scan("built_rooms"):
+        if row[0] not in reachable:
+            run.step("overlay", f"built room {row[0]} can no longer be reached from the start (its way in changed"
+                                " in the world files): a builder should /link a way in")
+    return view
+
+
+def _exit_sig(e: Exit | None) -> str:
+    """An exit as ``image_rooms`` remembers it: its target, ``?`` after a guarded one."""
+    if e is None:
+        return ""
+    return e.to + ("?" if e.when is not None else "")
+
+
+def _exits_text(room: Room) -> str:
+    return " ".join(f"{e.direction}={_exit_sig(e)}" for e in room.exits)
+
+
+def _parse_exits(text: str) -> dict[str, str]:
+    return dict(part.split("=", 1) for part in text.split() if "=" in part)
+
+
+def remember_rooms(txn: Txn, world: World, rooms: set[str] | None = None) -> None:
+    """Record the image's rooms as they are (``image_rooms``), all or only ``rooms``."""
+    for room in world.rooms:
+        if rooms is None or room.id in rooms:
+            txn.put("image_rooms", (room.id, room.description, _exits_text(room)))
 
 
 # ---------------------------------------------------------------------------- 3. houses
@@ -421,22 +464,19 @@ def _leftovers(run: _Run, state: State) -> None:
 def _place(run: _Run, state: State) -> None:
     txn = run.txn
     remember_objects(txn, run.world)
-    seeded = {str(r[0]) for r in txn.scan("seeded_rooms")}
+    seeded = {str(r[0]) for r in txn.scan("image_rooms")}
     rooms = {r.id: r for r in run.world.rooms}
-    if not seeded:  # a database from before seeded_rooms: it ran some version of this world
-        for rid in rooms:
-            txn.put("seeded_rooms", (rid,))
-        return
-    for rid in sorted(seeded - set(rooms)):
-        txn.delete("seeded_rooms", (rid,))
-    for rid in sorted(set(rooms) - seeded):
-        room = rooms[rid]
-        for object_id in room.objects:
-            state.new_instance(object_id, HOLDER_ROOM, rid)
-        txn.put("seeded_rooms", (rid,))
-        if room.objects:
-            names = ", ".join(state.world.object_name(o) for o in room.objects)
-            run.step("place", f"new room {rid}: {names} placed")
+    if seeded:  # (else a database from before image_rooms: it ran some version of this world)
+        for rid in sorted(seeded - set(rooms)):
+            txn.delete("image_rooms", (rid,))
+        for rid in sorted(set(rooms) - seeded):
+            room = rooms[rid]
+            for object_id in room.objects:
+                state.new_instance(object_id, HOLDER_ROOM, rid)
+            if room.objects:
+                names = ", ".join(state.world.object_name(o) for o in room.objects)
+                run.step("place", f"new room {rid}: {names} placed")
+    remember_rooms(txn, run.world)
 
 
 def seed_all(txn: Txn, state: State, world: World) -> None:
@@ -444,7 +484,7 @@ def seed_all(txn: Txn, state: State, world: World) -> None:
     for room in world.rooms:
         for object_id in room.objects:
             state.new_instance(object_id, HOLDER_ROOM, room.id)
-        txn.put("seeded_rooms", (room.id,))
+    remember_rooms(txn, world)
     remember_objects(txn, world)
 
 
@@ -462,10 +502,9 @@ def remember_objects(txn: Txn, world: World) -> None:
 def adopt(txn: Txn, world: World) -> bool:
     """A database made before migration 8 ran this world: remember its rooms as furnished and
     its objects' values.  True when there was anything to adopt."""
-    if next(txn.scan("seeded_rooms"), None) is not None:
+    if next(txn.scan("image_rooms"), None) is not None:
         return False
-    for room in world.rooms:
-        txn.put("seeded_rooms", (room.id,))
+    remember_rooms(txn, world)
     remember_objects(txn, world)
     return True
 

@@ -131,9 +131,10 @@ MIGRATIONS: tuple[Migration, ...] = (
             " PRIMARY KEY (room, direction))",
             "CREATE TABLE room_texts (room TEXT PRIMARY KEY, description TEXT, builder TEXT, at_ms BIGINT)",
             "CREATE TABLE clones (iid BIGINT PRIMARY KEY, object_id TEXT, owner TEXT, at_ms BIGINT)",
-            # world rooms whose `objects:` have been placed, and the objects (with their value) of
-            # the image the state was last brought onto (runtime/engine/migrate.py)
-            "CREATE TABLE seeded_rooms (room TEXT PRIMARY KEY)",
+            # the rooms (their `objects:` placed; description and exits as they were) and objects
+            # (with their value) of the image the state was last brought onto
+            # (runtime/engine/migrate.py)
+            "CREATE TABLE image_rooms (id TEXT PRIMARY KEY, description TEXT, exits TEXT)",
             "CREATE TABLE image_objects (id TEXT PRIMARY KEY, value BIGINT)",
         ),
     ),
@@ -167,7 +168,7 @@ BUILDER_SPECS: tuple[TableSpec, ...] = (
           ("room", "target")),
     _spec("room_texts", ("room",), "room TEXT, description TEXT, builder TEXT, at_ms BIGINT"),
     _spec("clones", ("iid",), "iid BIGINT, object_id TEXT, owner TEXT, at_ms BIGINT", ("owner",)),
-    _spec("seeded_rooms", ("room",), "room TEXT"),
+    _spec("image_rooms", ("id",), "id TEXT, description TEXT, exits TEXT"),
     _spec("image_objects", ("id",), "id TEXT, value BIGINT"),
 )
 

@@ -12,8 +12,10 @@ them in memory and changes them in the command's transaction like any other stat
 - ``room_texts``: ``/describe`` of a room of the world (a built room keeps its text in its row);
 - ``clones``: every copy made with ``/create`` or ``/clone`` (the copy itself is an ordinary row of
   ``instances``), with its owner, for the clone limits and ``/clones``;
-- ``seeded_rooms``: the world rooms whose ``objects:`` have been placed once
-  (``runtime/engine/migrate.py`` places those of new rooms).
+- ``image_rooms`` and ``image_objects``: the rooms (description, exits) and objects (value) of
+  the image the state was last brought onto — rooms whose ``objects:`` have been placed, what a
+  removed object refunds, and the base of the three-way merge of builders' edits with a new
+  image (``runtime/engine/migrate.py``).
 
 ``read_overlay`` gives the first four as one frozen ``Overlay``; ``runtime/engine/built_world.py``
 merges it into the image's world, ``meshmush admin export-edits`` writes it as YAML.

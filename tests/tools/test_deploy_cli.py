@@ -142,7 +142,7 @@ def test_a_dry_run_on_an_older_database_plans_on_a_snapshot(tmp_path: Path) -> N
     path = tmp_path / "s.duckdb"
     populate(path)
     conn = duckdb.connect(str(path))  # make it a database of the meshmush before migration 8
-    for table in ("built_rooms", "built_objects", "built_exits", "room_texts", "clones", "seeded_rooms",
+    for table in ("built_rooms", "built_objects", "built_exits", "room_texts", "clones", "image_rooms",
                   "image_objects"):
         conn.execute(f"DROP TABLE {table}")
     conn.execute("DELETE FROM schema_migrations WHERE number = 8")

@@ -152,3 +152,43 @@ def test_the_new_world_must_be_the_same_world(tmp_path: Path) -> None:
         eng.swap_world(world("building"), "x", 200_000)
     assert eng.base_world.id == "dep"
     eng.close()
+
+
+def _variant(tmp_path: Path, edit: str, new: str) -> World:
+    src = (WORLDS / "v1" / "world.yaml").read_text(encoding="utf-8")
+    assert edit in src
+    root = tmp_path / "variant"
+    root.mkdir(parents=True)
+    (root / "world.yaml").write_text(src.replace(edit, new), encoding="utf-8")
+    diags = Diagnostics()
+    world = compile_world(root, diags)
+    assert world is not None, [d.as_json() for d in diags.items]
+    return world
+
+
+def test_builders_edits_merge_three_ways_with_the_world_files(tmp_path: Path) -> None:
+    path = tmp_path / "s.duckdb"
+    eng = Engine(version(1), Database.open(path), "v1", config=EngineConfig(sysops=("Zed",)), now_ms=0)
+    for i, cmd in enumerate(("look", "/grant builder Zed", "/describe A grand hall.", "/dig up Loft",
+                             "n", "/describe A square, swept clean."), 1):
+        assert "Staff only" not in "".join(o.text for o in eng.handle("Zed", cmd, i * 1000))
+    # the files change the hall's description and give the square an exit up: the files win there;
+    # the builder's exit up from the hall and the square's description stay (the files did not touch them)
+    w2 = _variant(tmp_path, "description: The hall, with the housing desk.",
+                  "description: The hall, rebuilt.")
+    eng.swap_world(w2, "v1b", 100_000)
+    lines = "\n".join(eng.last_plan.lines()) if eng.last_plan else ""
+    assert "built description of dep.hall goes: the world files changed it since; the files win" in lines
+    hall = eng.world.room("dep.hall")
+    square = eng.world.room("dep.square")
+    assert hall is not None and hall.description == "The hall, rebuilt."
+    assert [e.direction for e in hall.exits] == ["north", "east", "up"]
+    assert square is not None and square.description == "A square, swept clean."
+    # now the files add their own exit up from the hall: the builder's goes, and the loft is cut off
+    w3 = _variant(tmp_path / "b", "exits: {north: dep.square, east: dep.old_room}",
+                  "exits: {north: dep.square, east: dep.old_room, up: dep.square}")
+    eng.swap_world(w3, "v1c", 200_000)
+    lines = "\n".join(eng.last_plan.lines()) if eng.last_plan else ""
+    assert "built exit up of dep.hall goes: the world files changed that exit since" in lines
+    assert "built room built.loft can no longer be reached from the start" in lines
+    eng.close()
