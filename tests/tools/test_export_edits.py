@@ -120,3 +120,28 @@ def test_bad_targets_are_clear_errors(tmp_path: Path, capsys: pytest.CaptureFixt
     err = capsys.readouterr().err
     assert "is not a directory" in err and "symbolic link" in err and "-o DIR" in err and "does not exist" in err
     assert "Traceback" not in err
+
+
+def test_a_server_given_the_exported_world_retires_its_overlay(tmp_path: Path) -> None:
+    """The whole loop: build live, export, build the world with the export, SIGHUP: the overlay
+    empties (the image has it all) and players see the same world."""
+    db = tmp_path / "live.duckdb"
+    live = _build_live(db, COMMANDS)
+    world_dir = tmp_path / "world"
+    shutil.copytree(WORLD, world_dir)
+    assert admin_main(["export-edits", "--db", str(db), "-o", str(world_dir / "built")]) == 0
+    rebuilt = _compile(world_dir)
+    eng = Engine(_compile(WORLD), Database.open(db), "built", config=EngineConfig(sysops=("Ana",)), now_ms=10**6)
+    try:
+        eng.swap_world(rebuilt, "rebuilt", 10**6 + 1)
+        assert eng.last_plan is not None and all(s.kind == "overlay" for s in eng.last_plan.steps)
+        assert eng.world.world == rebuilt == live
+        txn = eng.tables.begin()
+        try:
+            assert read_overlay(txn.scan).empty
+            assert len(list(txn.scan("clones"))) == 2  # the copies are state: they stay
+        finally:
+            txn.rollback()
+        assert "Created" in "".join(o.text for o in eng.handle("Ana", "/create stool", 10**6 + 2))
+    finally:
+        eng.close()
