@@ -71,10 +71,15 @@ def apply_overlay(world: World, overlay: Overlay, limits: BuilderLimits | None =
                    objects=tuple(sorted(objects, key=lambda o: o.id)))
 
 
-def built_view(world: World, tables: Tables, limits: BuilderLimits | None = None) -> WorldView:
+def built_view(world: World, tables: Tables, limits: BuilderLimits | None = None,
+               current: WorldView | None = None) -> WorldView:
     """The engine's view: ``world`` with the committed overlay of ``tables`` (``image_world``
-    gives ``world`` back)."""
-    view = WorldView(apply_overlay(world, read_overlay(tables.rows), limits))
+    gives ``world`` back) — ``current`` itself when that is what it shows already (no overlay:
+    a big world's view is not built twice at start-up)."""
+    merged = apply_overlay(world, read_overlay(tables.rows), limits)
+    if current is not None and current.world is merged and image_world(current) is world:
+        return current
+    view = WorldView(merged)
     view.memo(BASE_WORLD, lambda _v: world)
     return view
 

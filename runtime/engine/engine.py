@@ -187,7 +187,7 @@ class Engine:
         """Rebuild the world players see from the image and the builders' overlay: always, or
         only when ``changes`` touched the overlay (a builder's command)."""
         if changes is None or touches_overlay(changes):
-            self.world = built_view(self.base_world, self.tables, self.config.clone_limits)
+            self.world = built_view(self.base_world, self.tables, self.config.clone_limits, self.world)
 
     def _state(self, txn: Txn) -> State:
         return State(txn, self.world, self.db.next_id)
