@@ -8,6 +8,7 @@ and checks is declared with the kind (``compiler.kinds``).
 from __future__ import annotations
 
 import gc
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,15 +16,21 @@ from compiler import assemble as asm
 from compiler import games
 from compiler.checks.content import check_dead_content
 from compiler.checks.frames import check_frames
+from compiler.checks.softlock import check_softlocks
 from compiler.checks.teleports import check_teleports
 from compiler.checks.text_bounds import DocPlace, check_text_bounds
 from compiler.diagnostics import Diagnostics, Span
 from compiler.kinds import KINDS, CheckInput
+from compiler.limits import build_builder_limits
 from compiler.loader import SourceDoc, load_world_files
+from compiler.patches import apply_patches
+from compiler.renames import renamed_ids
 from compiler.resolve import build_symbols
 from compiler.schema import validate_document
 from runtime.image import model
 from runtime.image.codec import write_image
+from runtime.image.directions import canonical
+from runtime.image.kinds import BY_NAME as IMAGE_KINDS
 
 FRAME_BYTES = 200
 
@@ -60,7 +67,10 @@ def _compile_world(root: Path, diags: Diagnostics) -> model.World | None:
         ident = d.data.get("id")
         # only the first definition of a duplicated id is built
         sym = symbols.symbols.get(ident) if isinstance(ident, str) else None
-        if d.kind != "world" and (sym is None or sym.doc is not d or id(d) not in valid):
+        if not IMAGE_KINDS[str(d.kind)].has_id:  # the world, a patch: no id of their own
+            if d.kind != "world" and id(d) not in valid:
+                continue
+        elif sym is None or sym.doc is not d or id(d) not in valid:
             continue
         by_kind.setdefault(str(d.kind), []).append(d)
 
@@ -69,6 +79,13 @@ def _compile_world(root: Path, diags: Diagnostics) -> model.World | None:
         if kind.build is not None and kind.kind.field is not None:
             entities = [kind.build(a, d) for d in by_kind.get(kind.name, [])]
             built[kind.kind.field] = tuple(sorted(entities, key=lambda e: str(e.id)))
+    # source-only kinds: patches fold into their rooms; renamed ids are checked across kinds
+    built["rooms"] = tuple(apply_patches(a, by_kind.get("patch", []), list(built["rooms"])))
+    renames = renamed_ids(by_kind, symbols, diags)
+    if renames:
+        for field in ("rooms", "objects"):
+            built[field] = tuple(replace(e, renamed_from=renames[e.id]) if e.id in renames else e
+                                 for e in built[field])
     world_triggers = a.triggers(wdoc, "world")
 
     if diags.has_errors:
@@ -82,6 +99,7 @@ def _compile_world(root: Path, diags: Diagnostics) -> model.World | None:
         state=tuple(state[k] for k in sorted(state)),
         triggers=world_triggers,
         messages=games.build_messages(wdoc),
+        builder=build_builder_limits(wdoc),
         **built,  # each kind's field, as compiler.kinds declares it
     )
     checks = CheckInput(world, by_kind, diags)
@@ -93,7 +111,7 @@ def _compile_world(root: Path, diags: Diagnostics) -> model.World | None:
 
 
 def _world_checks(c: CheckInput) -> None:
-    """Checks across every kind: frame sizes, dead content, text bounds, teleport loops."""
+    """Checks across every kind: frame sizes, dead content, softlocks, text bounds, teleport loops."""
     text_spans: dict[str, Span] = {}  # where a too-long text is: its description
     node_text_spans: dict[tuple[str, str], Span] = {}
     for docs in c.docs.values():
@@ -110,6 +128,13 @@ def _world_checks(c: CheckInput) -> None:
                 else d.marks.span(("dialogue", node_id), key=True)
             )
     check_frames(c.world, text_spans, node_text_spans, c.diags, FRAME_BYTES)
+    when_spans: dict[tuple[str, str], Span] = {}  # where each guarded exit's `when` is written
+    for d in c.docs.get("room", []):
+        for key, spec in (d.data.get("exits") or {}).items():
+            direction = canonical(str(key))
+            if direction and isinstance(spec, dict) and "when" in spec:
+                when_spans[(d.data["id"], direction)] = d.marks.span(("exits", key, "when"))
+    check_softlocks(c.world, c.id_spans, when_spans, c.diags)
     check_dead_content(c.docs, c.diags)
     places = {label: DocPlace(d.file, d.marks.span(()).line - 1, d.marks.lines) for label, d in c.labels().items()}
     check_text_bounds(c.world, places, c.diags)

@@ -166,7 +166,10 @@ class Assembler:
 
 
 def doc_label(doc: SourceDoc) -> str:
-    """How the image names a document: its kind and id ("room town.gazebo")."""
+    """How the image names a document: its kind and id ("room town.gazebo"); a patch by the
+    room it changes ("patch town.gazebo")."""
+    if doc.kind == "patch":
+        return f"patch {doc.data.get('room', '?')}"
     return f"{doc.kind} {doc.data.get('id', '?')}"
 
 

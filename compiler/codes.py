@@ -522,6 +522,71 @@ CODES: dict[str, CodeInfo] = _table(
         "flags: [safe]",
         "Remove the flag, or implement it in the runtime first.",
     ),
+    CodeInfo(
+        "MM4021",
+        "error",
+        "renamed_from names an id that is still in use",
+        "A room or object says it was `renamed_from` an id that this world still defines, that is its"
+        " own id, or that another room or object already claims. Live state (players standing in a"
+        " room, objects held, variables) follows an old id to exactly one new place when a server"
+        " moves to the new image (`meshmush migrate`), so the old id must be gone and claimed once.",
+        "kind: room\nid: town.plaza\nrenamed_from: town.square   # but town.square is still defined",
+        "Remove or rename the other definition first, or drop the id from renamed_from.",
+    ),
+    CodeInfo(
+        "MM4022",
+        "error",
+        "Guard that can never be true",
+        "The compiler works out every value a `bool` variable can take, every room players can reach"
+        " and every object they can get, by running every trigger players can set off (all their"
+        " paths) until nothing more changes. An exit whose `when` cannot yield true under any of"
+        " that never opens: nothing a player can do sets the variable it waits for, or the object it"
+        " asks for can never be had (for instance a key locked in the room it opens).",
+        "state:\n  world.door_open: {type: bool, default: false}   # nothing ever sets it\n"
+        "exits:\n  east: {to: town.vault, when: world.door_open}",
+        "Add a trigger or dialogue that sets the variable (on an object players can use, in a room"
+        " they can reach), put the object it needs where players can get it, or remove the guard.",
+    ),
+    CodeInfo(
+        "MM4023",
+        "warning",
+        "Room that no sequence of actions can reach",
+        "The room is connected to the start room by exits, but every way in is behind a guard that"
+        " never opens (MM4022 says which), so no player will ever stand in it: a softlock. The"
+        " message gives the shortest path from the start to the reachable room closest to it, and"
+        " the exit there that stays shut. (A room not connected at all is MM4004.)",
+        "exits:\n  east: {to: town.vault, when: has(town.key)}   # the key lies in the vault",
+        "Make the guard on the way in able to become true, or add another way in.",
+    ),
+    CodeInfo(
+        "MM4024",
+        "warning",
+        "Object that no player can ever get",
+        "No player can ever carry or see the object: it lies only in rooms players can never reach"
+        " (behind guards that never open), or whatever would give it or sell it can never run, or"
+        " nothing places, gives or sells it at all. The message gives the closest a player gets.",
+        "kind: room\nid: town.vault\nobjects: [town.key]   # and town.vault is behind has(town.key)",
+        "Place the object where players can go, or make the way to it open.",
+    ),
+    CodeInfo(
+        "MM4025",
+        "error",
+        "Patch that does not fit its room",
+        "A `kind: patch` document removes an exit the room does not have, or both adds and removes"
+        " the same direction. (`meshmush admin export-edits` writes patches for rooms that builders"
+        " changed live; the room's own document may have changed since.)",
+        "kind: patch\nroom: town.gazebo\nremove_exits: [up]   # the gazebo has no exit up",
+        "Drop the direction from remove_exits (or from exits).",
+    ),
+    CodeInfo(
+        "MM4026",
+        "error",
+        "Room patched twice",
+        "Two `kind: patch` documents change the same room; the order of their changes would depend on"
+        " file names.",
+        "kind: patch\nroom: town.gazebo\n...\n---\nkind: patch\nroom: town.gazebo",
+        "Merge the two patches into one document.",
+    ),
     # ---- MM5xxx: money and economy
     CodeInfo(
         "MM5001",

@@ -7,8 +7,10 @@
     meshmush admin verify-backup ID --db PATH        check one (exit 1 when damaged)
     meshmush admin restore ID --db PATH              restore one (the database may be damaged or missing)
     meshmush admin stats [--json] --db PATH          figures of the database
+    meshmush admin stats clones [--json] --db PATH   builders' copies by owner, object and age
     meshmush admin query SQL --db PATH               a read-only query (one SELECT)
     meshmush admin trust NAME --db PATH              accept a player's changed radio key (extension)
+    meshmush admin export-edits -o DIR --db PATH     the builders' live edits as world files
 
 Every subcommand takes the database's lock (shared for the read-only ones), so a running
 server is refused with a clear message; the game's staff commands do the same online.  Exit
@@ -42,6 +44,7 @@ from runtime.store.backup import (
 from runtime.store.db import AuditRow, CommandRecord, Database, StoreError
 from runtime.store.lock import FileLock, InUseError, LockError
 from runtime.store.migrations import CORE_SPECS
+from runtime.store.overlay import OLDER, Clone, clone_stats, read_overlay
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 ACTOR = "@admin"
@@ -234,12 +237,38 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
+    if args.what == "clones":
+        return _clone_stats(args)
     with _open(args, read_only=True) as db:
         stats = from_database(db)
     if args.json:
         print(json.dumps(stats.to_json(), indent=1))
     else:
         print(stats.summary())
+    return EXIT_OK
+
+
+def _clone_stats(args: argparse.Namespace) -> int:
+    """Copies made with /create and /clone that still exist, by owner, object and age."""
+    with _open(args, read_only=True) as db:
+        rows = db.query(
+            "SELECT c.iid, c.object_id, c.owner, c.at_ms, p.name FROM clones c JOIN instances i ON i.iid = c.iid"
+            " LEFT JOIN players p ON p.key = c.owner ORDER BY c.iid")
+    names = {str(owner): str(name) for _iid, _obj, owner, _at, name in rows if name is not None}
+    now = _now()
+    stats = clone_stats([Clone(int(iid), str(obj), str(owner), int(at)) for iid, obj, owner, at, _ in rows], now,
+                        lambda key: names.get(key, key))
+    if args.json:
+        print(json.dumps({"at_ms": now, **stats.to_json()}, ensure_ascii=False, indent=1))
+        return EXIT_OK
+    print(f"clones: {stats.total}")
+    for title, pairs in (("by owner", stats.by_owner), ("by object", stats.by_object)):
+        print(f"{title}:")
+        for key, n in pairs or (("none", 0),):
+            print(f"  {key:<32} {n:>6}")
+    print("by age:")
+    for key, n in stats.by_age:
+        print(f"  {('under ' + key) if key != OLDER else key:<32} {n:>6}")
     return EXIT_OK
 
 
@@ -259,7 +288,23 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def cmd_export_edits(args: argparse.Namespace) -> int:
-    raise AdminUsage("export-edits is not available yet: the builder commands it exports come in a later release")
+    from .export_edits import ExportError, export_overlay
+
+    if not args.output:
+        raise AdminUsage("give the directory to write with -o DIR (e.g. -o worlds/mine/built)")
+    with _open(args, read_only=True) as db:
+        overlay = read_overlay(db.load(CORE_SPECS).rows)
+        world = db.meta().get("world_id", "?")
+    try:
+        done = export_overlay(overlay, Path(args.output), f"world {world}, {iso(_now())}")
+    except ExportError as exc:
+        raise AdminError(str(exc)) from None
+    if not done.files:
+        print(f"no edits to export: nobody has built in {_db_path(args)} (stale export files removed)")
+        return EXIT_OK
+    print(f"exported {done.rooms} built room(s), {done.patches} patched room(s) and {done.objects} built object(s)"
+          f" to {args.output}: " + ", ".join(p.name for p in done.files))
+    return EXIT_OK
 
 
 # ---------------------------------------------------------------------- the parser
@@ -289,15 +334,18 @@ def add_admin_parser(sub: Any) -> None:
     p.add_argument("id", metavar="ID")
     p = add("restore", cmd_restore, "restore a backup (the database may be damaged or missing)")
     p.add_argument("id", metavar="ID")
-    p = add("stats", cmd_stats, "figures of the database")
-    p.add_argument("--json", action="store_true")
+    p = add("stats", cmd_stats, "figures of the database; stats clones: copies made by builders")
+    p.add_argument("what", nargs="?", choices=("clones",), metavar="clones",
+                   help="clones: counts of builders' copies by owner, object and age")
+    p.add_argument("--json", action="store_true", help="one JSON object instead of text")
     p = add("query", cmd_query, "run one read-only SELECT")
     p.add_argument("sql", metavar="SQL")
     p.add_argument("--json", action="store_true")
     p = add("trust", cmd_trust, "accept a player's changed radio key")
     p.add_argument("name", metavar="NAME")
-    p = add("export-edits", cmd_export_edits, "(not available yet)")
-    p.add_argument("-o", "--output", metavar="DIR")
+    p = add("export-edits", cmd_export_edits, "write the builders' live edits as world files (YAML)")
+    p.add_argument("-o", "--output", metavar="DIR",
+                   help="the directory to write (created if missing); put it inside the world directory")
 
 
 def _logging() -> None:

@@ -1,4 +1,5 @@
-"""The ``meshmush`` command line: check, build, inspect, play, serve, admin, fakeradio, schemas.
+"""The ``meshmush`` command line: check, build, inspect, play, serve, admin, diff, migrate, map,
+fakeradio, schemas.
 
 Exit codes: 0 success (warnings allowed), 1 errors in the world or at run time, 2 usage (with
 the subcommand's own usage line).  A person never sees a traceback: expected failures print one
@@ -25,19 +26,12 @@ from compiler.diagnostics import (
     render_json,
     render_text,
 )
-from runtime.image import model
-from runtime.image.codec import ImageError, ImageInfo, load_image_file, read_header, write_image
+from runtime.image.codec import ImageError, load_image_file, read_header, write_image
 from runtime.store.files import UnsafeFileError, write_new_file
 
+from .worlds import UsageError, _colour, load_world_or_image
+
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
-
-
-class UsageError(Exception):
-    pass
-
-
-def _colour(stream: TextIO) -> bool:
-    return stream.isatty() and "NO_COLOR" not in os.environ
 
 
 def version() -> str:
@@ -53,6 +47,10 @@ def _emit(diags: list[Diagnostic], fmt: str, root: Path, stream: TextIO) -> None
         stream.write(render_json(diags, shown))
     elif fmt == "github":
         stream.write(render_github(diags, shown))
+    elif fmt == "sarif":
+        from compiler.sarif import render_sarif
+
+        stream.write(render_sarif(diags, shown, version()))
     else:
         stream.write(render_text(diags, root, colour=_colour(stream), shown=shown))
 
@@ -79,7 +77,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     diags = Diagnostics()
     world = compile_world(root, diags)
     items = diags.sorted()
-    if items or world is None:
+    if args.format == "sarif":  # a whole SARIF log on standard output, for code scanning (docs/ci.md)
+        _emit(items, args.format, root, sys.stdout)
+    elif items or world is None:
         _emit(items, args.format, root, sys.stderr)
     if world is None:
         return EXIT_ERROR
@@ -113,23 +113,6 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     world, info = load_image_file(args.image)
     sys.stdout.write(render_inspect(world, info))
     return EXIT_OK
-
-
-def load_world_or_image(path: str) -> tuple[model.World, ImageInfo]:
-    """A world directory (compiled in memory; diagnostics printed) or an image file."""
-    p = Path(path)
-    if p.is_dir():
-        diags = Diagnostics()
-        world = compile_world(p, diags)
-        items = diags.sorted()
-        if items:
-            sys.stderr.write(render_text(items, p, colour=_colour(sys.stderr), shown=relative_to_cwd(p)))
-        if world is None:
-            raise ImageError(f"{path}: the world has errors; fix them and try again")
-        return world, read_header(write_image(world))
-    if not p.exists():
-        raise UsageError(f"{path}: no such world directory or image file")
-    return load_image_file(p)
 
 
 def cmd_play(args: argparse.Namespace) -> int:
@@ -188,7 +171,9 @@ def cmd_schemas(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-FORMAT_HELP = "diagnostics as text (default), json (one array) or github (Actions annotations)"
+FORMAT_HELP = ("diagnostics as text (default), json (one array), github (Actions annotations) or sarif"
+               " (SARIF 2.1.0, for code scanning)")
+FORMATS = ("text", "json", "github", "sarif")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -203,14 +188,14 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="validate a world directory and print diagnostics",
                        description="Validate a world directory and print every diagnostic; exit 1 on errors.")
     c.add_argument("world", metavar="WORLD_DIR", help="the world: a directory of .yaml files")
-    c.add_argument("--format", choices=("text", "json", "github"), default="text", help=FORMAT_HELP)
+    c.add_argument("--format", choices=FORMATS, default="text", help=FORMAT_HELP)
     c.set_defaults(func=cmd_check, parser=c)
 
     b = sub.add_parser("build", help="compile a world directory into an image",
                        description="Compile a world directory into an image (identical inputs, identical bytes).")
     b.add_argument("world", metavar="WORLD_DIR", help="the world: a directory of .yaml files")
     b.add_argument("-o", "--output", metavar="IMAGE", required=True, help="where to write the image (.mmi)")
-    b.add_argument("--format", choices=("text", "json", "github"), default="text", help=FORMAT_HELP)
+    b.add_argument("--format", choices=FORMATS, default="text", help=FORMAT_HELP)
     b.set_defaults(func=cmd_build, parser=b)
 
     i = sub.add_parser("inspect", help="dump an image and disassemble its triggers",
@@ -256,6 +241,10 @@ def build_parser() -> argparse.ArgumentParser:
     from .admin import add_admin_parser
 
     add_admin_parser(sub)
+
+    from .deploy_cli import add_deploy_parsers
+
+    add_deploy_parsers(sub)
 
     f = sub.add_parser("fakeradio", help="a fake Meshtastic node to play against without a radio",
                        add_help=False)

@@ -26,6 +26,7 @@ from runtime.engine.admission import AdmissionConfig
 from runtime.engine.engine import Engine, EngineConfig, EngineError
 from runtime.image import model
 from runtime.image.codec import ImageError, ImageInfo
+from runtime.image.model import BuilderLimits
 from runtime.play import freeze_startup_objects
 from runtime.store.backup import BackupError, BackupStore, default_folder
 from runtime.store.db import Database, StoreError
@@ -136,6 +137,14 @@ def link_settings(cfg: ServeConfig) -> LinkSettings:
     )
 
 
+def clone_limits(cfg: ServeConfig) -> BuilderLimits | None:
+    """The config's ``[builder]`` limits, over the world's (None: the world's own)."""
+    b = cfg.builder
+    if b.clones_per_player < 0 and b.clones_total < 0:
+        return None
+    return BuilderLimits(b.clones_per_player, b.clones_total)  # -1: the world's, whichever image runs
+
+
 def run_serve(args: argparse.Namespace, load: Callable[[str], tuple[model.World, ImageInfo]]) -> int:
     try:
         cfg = resolve_config(args)
@@ -178,6 +187,7 @@ def run_serve(args: argparse.Namespace, load: Callable[[str], tuple[model.World,
         established_after_ms=int(adm.established_after_min * 60_000),
         admission=AdmissionConfig(adm.new_per_minute, adm.new_burst, adm.max_newcomers),
         stray_after_ms=int(adm.forget_strays_after_days * 86_400_000),
+        clone_limits=clone_limits(cfg),
     )
     try:
         engine = Engine(world, db, info.content_hash, config=engine_cfg)

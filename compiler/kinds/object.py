@@ -8,7 +8,7 @@ from typing import Any
 from compiler import assemble
 from compiler.kinds import CompilerKind
 from compiler.kinds.inspect_parts import trigger_lines
-from compiler.kinds.schema_parts import ALIASES, FLAGS, ID, MONEY, TEXT, described, triggers
+from compiler.kinds.schema_parts import ALIASES, FLAGS, ID, MONEY, RENAMED_FROM, TEXT, described, triggers
 from runtime.image import model
 from runtime.image.kinds import BY_NAME
 from runtime.image.money import format_amount
@@ -27,6 +27,7 @@ def properties() -> dict[str, Any]:
         "flags": FLAGS,
         "shop": described(ID, "Vending machine: USE opens this shop"),
         "triggers": triggers(IMAGE.events),
+        "renamed_from": RENAMED_FROM,
     }
 
 

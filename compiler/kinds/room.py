@@ -10,7 +10,7 @@ from compiler.checks.graph import check_one_way, check_reachability
 from compiler.diagnostics import Span
 from compiler.kinds import CheckInput, CompilerKind
 from compiler.kinds.inspect_parts import code_lines, trigger_lines
-from compiler.kinds.schema_parts import FLAGS, ID, TEXT, described, exits, triggers
+from compiler.kinds.schema_parts import FLAGS, ID, RENAMED_FROM, TEXT, described, exits, triggers
 from runtime.image import model
 from runtime.image.directions import canonical
 from runtime.image.kinds import BY_NAME
@@ -31,6 +31,7 @@ def properties() -> dict[str, Any]:
             "description": "Objects placed here at world start",
         },
         "triggers": triggers(IMAGE.events),
+        "renamed_from": RENAMED_FROM,
     }
 
 

@@ -79,3 +79,11 @@ def exits(local: bool = False) -> dict[str, Any]:
         "propertyNames": {"enum": DIRECTIONS},
         "additionalProperties": value,
     }
+
+
+RENAMED_FROM = {
+    "type": ["string", "array"],
+    "pattern": ID["pattern"],
+    "items": ID,
+    "description": "The id (or ids) this had in an earlier version: live state follows it (meshmush migrate)",
+}

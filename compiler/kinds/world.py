@@ -84,6 +84,17 @@ def properties() -> dict[str, Any]:
                          "Bytes of one mail or post (default 160)"),
         },
     }
+    builder = {
+        "type": "object",
+        "description": "Limits of live building (docs/building.md); the server config's [builder] overrides them",
+        "additionalProperties": False,
+        "properties": {
+            "clones_per_player": described({"type": "integer", "minimum": 0, "maximum": 100000},
+                                           "Copies (/create, /clone) one builder may own (default 20)"),
+            "clones_total": described({"type": "integer", "minimum": 0, "maximum": 1000000},
+                                      "Copies in the whole world (default 500)"),
+        },
+    }
     return {
         "id": described({"type": "string", "pattern": "^[a-z][a-z0-9_]*$"}, "The world's id"),
         "title": described(TEXT, "The world's title"),
@@ -93,6 +104,7 @@ def properties() -> dict[str, Any]:
         "state": state,
         "triggers": triggers(IMAGE.events),
         "messages": messages,
+        "builder": builder,
     }
 
 

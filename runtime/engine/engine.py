@@ -21,9 +21,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import ModuleType
 
-from runtime.engine import names, permissions, strays, triggers
+from runtime.engine import migrate, names, permissions, strays, triggers
 from runtime.engine.actions import EngineActions, resolve_room
 from runtime.engine.admission import Admission, AdmissionConfig
+from runtime.engine.built_world import built_view
 from runtime.engine.context import Context, Outbox, Owner, Refusal, WorldContext
 from runtime.engine.describe import describe_room
 from runtime.engine.engine_ops import EngineOperations
@@ -34,15 +35,16 @@ from runtime.engine.registry import Lookup, Registry
 from runtime.engine.replay import ReplayWindow
 from runtime.engine.replies import DEFAULT_PAGE_FRAMES, paginate
 from runtime.engine.sessions import DEFAULT_TIMEOUT_MS, Session, Sessions
-from runtime.engine.state import HOLDER_ROOM, Player, PlayerMemo, State
+from runtime.engine.state import Player, PlayerMemo, State
 from runtime.engine.ticks import TickClock
 from runtime.engine.verbs import CORE_MODULES
 from runtime.engine.world_view import WorldView
 from runtime.frames import DEFAULT_FRAME_BYTES, MIN_FRAME_BYTES, pack_lines, split_frames, utf8_len
-from runtime.image.model import Code, World
+from runtime.image.model import BuilderLimits, Code, World
 from runtime.store.db import AuditRow, CommandRecord, Database, StoreError
 from runtime.store.events import EventBuffer
 from runtime.store.migrations import CORE_SPECS
+from runtime.store.overlay import touches_overlay
 from runtime.store.tables import ChangeSet, Row, Txn, changeset, merge_changes
 
 log = logging.getLogger("meshmush.engine")
@@ -74,6 +76,7 @@ class EngineConfig:
     established_after_ms: int = 10 * 60_000  # a player this old is no newcomer (see Outgoing.newcomer)
     admission: AdmissionConfig | None = None  # None: everyone is admitted (``meshmush play``)
     stray_after_ms: int = 0  # forget never-established players unseen this long (0: never; ``strays``)
+    clone_limits: BuilderLimits | None = None  # None (or a field < 0): the world's ``builder:`` limits
 
 
 def default_modules() -> tuple[ModuleType, ...]:
@@ -114,6 +117,8 @@ class Engine:
     ) -> None:
         if config.frame_bytes < MIN_FRAME_BYTES:
             raise EngineError(f"frame size must be at least {MIN_FRAME_BYTES} bytes")
+        self.base_world = world  # the image's world; ``self.world`` adds the builders' overlay
+        self.last_plan: migrate.Plan | None = None  # the last migration onto a new image (SIGHUP, start)
         self.world = WorldView(world)
         self.db = db
         self.config = config
@@ -135,20 +140,20 @@ class Engine:
             raise EngineError(str(exc)) from None
         self.image_hash = image_hash
         self._prepare(image_hash, start)
+        self._refresh_world()
 
     # ------------------------------------------------------------------ start-up
     def _prepare(self, image_hash: str, now_ms: int) -> None:
         """First start of a fresh database: one instance of each room's objects, and the
         world's id and image hash in ``meta`` — all in one write, so a crash cannot half-seed."""
-        w = self.world.world
+        w = self.base_world
+        plan: migrate.Plan | None = None
         txn = self.tables.begin()
         try:
             state = self._state(txn)
             row = txn.get("meta", ("world_id",))
             if row is None:
-                for room in w.rooms:
-                    for object_id in room.objects:
-                        state.new_instance(object_id, HOLDER_ROOM, room.id)
+                migrate.seed_all(txn, state, w)
                 txn.put("meta", ("world_id", w.id))
                 txn.put("meta", ("created_at", str(now_ms)))
             elif row[1] != w.id:
@@ -156,7 +161,10 @@ class Engine:
                     f"this database holds world '{row[1]}', not '{w.id}'; use another --db file"
                 )
             hash_row = txn.get("meta", ("image_hash",))
+            migrate.adopt(txn, w)  # a database made before migration 8 (else nothing)
             if hash_row is None or hash_row[1] != image_hash:
+                if row is not None:  # state last run with another image: bring it over
+                    plan = self._migrate(txn, w, now_ms)
                 txn.put("meta", ("image_hash", image_hash))
             changes = txn.commit()
         except BaseException:
@@ -168,6 +176,21 @@ class Engine:
                 self.db.write([record], self.tables.specs)
             except StoreError as exc:
                 raise EngineError(str(exc)) from None
+        if plan is not None:
+            self.last_plan = plan
+            _log_plan("start: the database last ran another image", image_hash, plan)
+
+    def _migrate(self, txn: Txn, world: World, now_ms: int) -> migrate.Plan:
+        """Bring the state in ``txn`` onto ``world`` (``runtime.engine.migrate``)."""
+        return migrate.migrate(txn, self.db.next_id, world, now_ms,
+                               lambda st, rid: resolve_room(st.world, self.registry, st, rid),
+                               lambda amount: self.world.money(amount, world.currency))
+
+    def _refresh_world(self, changes: ChangeSet | None = None) -> None:
+        """Rebuild the world players see from the image and the builders' overlay: always, or
+        only when ``changes`` touched the overlay (a builder's command)."""
+        if changes is None or touches_overlay(changes):
+            self.world = built_view(self.base_world, self.tables, self.config.clone_limits, self.world)
 
     def _state(self, txn: Txn) -> State:
         return State(txn, self.world, self.db.next_id, self._players)
@@ -325,23 +348,16 @@ class Engine:
         return True
 
     def swap_world(self, world: World, image_hash: str, now_ms: int) -> None:
-        """Run a new image of the same world (SIGHUP), keeping sessions and state.  Objects of
-        rooms new in this image are placed; players in rooms it no longer has go to its start.
-        Raises EngineError (and changes nothing) for another world's image."""
-        if world.id != self.world.world.id:
-            raise EngineError(f"the new image is world '{world.id}', not '{self.world.world.id}'")
-        old_rooms = {r.id for r in self.world.world.rooms}
-        view = WorldView(world)
+        """Run a new image of the same world (SIGHUP), keeping sessions and state: the state is
+        brought onto it by ``runtime.engine.migrate`` in one transaction (players in rooms it no
+        longer has go to its start, objects it dropped are refunded, rooms new in it are
+        furnished …) and the plan is logged.  Raises EngineError (and changes nothing) for
+        another world's image.  The plan is kept in ``last_plan``."""
+        if world.id != self.base_world.id:
+            raise EngineError(f"the new image is world '{world.id}', not '{self.base_world.id}'")
         txn = self.tables.begin()
         try:
-            state = State(txn, view, self.db.next_id, self._players)
-            for room in world.rooms:
-                if room.id not in old_rooms:
-                    for object_id in room.objects:
-                        state.new_instance(object_id, HOLDER_ROOM, room.id)
-            for p in state.all_players():
-                if resolve_room(view, self.registry, state, p.room) is None:
-                    state.set_room(p.key, world.start)
+            plan = self._migrate(txn, world, now_ms)
             txn.put("meta", ("image_hash", image_hash))
             changes = txn.commit()
         except BaseException:
@@ -352,10 +368,14 @@ class Engine:
             self.db.write([record], self.tables.specs)
         except StoreError as exc:
             self.tables = self.db.load(CORE_SPECS)
+            self._refresh_world()
             raise EngineError(f"could not save the switch to the new image: {exc}") from None
-        self.world = view
+        self.base_world = world
+        self._refresh_world()
         self.image_hash = image_hash
-        self.clock = TickClock(view.tick_triggers(), now_ms)
+        self.clock = TickClock(self.world.tick_triggers(), now_ms)
+        self.last_plan = plan
+        _log_plan("SIGHUP", image_hash, plan)
 
     def reload_state(self, now_ms: int) -> None:
         """The database file was replaced (a restore): load every table again, check that it
@@ -366,6 +386,7 @@ class Engine:
         except StoreError as exc:
             raise EngineError(str(exc)) from None
         self._prepare(self.image_hash, now_ms)
+        self._refresh_world()
         txn = self.tables.begin()
         try:
             for key in self.sessions.online_keys():
@@ -501,6 +522,7 @@ class Engine:
                 ctx.reply(NOTHING)
             ctx.state.touch(key, now)
             parts.append(txn.commit())
+            self._refresh_world(parts[-1])
             ok = True
             audit.extend(ctx.audit_rows)
             after = ctx.after
@@ -717,6 +739,7 @@ class Engine:
                 raise  # a damaged database: stop at once, acknowledge nothing more
             log.error("%s; reloading state from the database", exc)
             self.tables = self.db.load(CORE_SPECS)
+            self._refresh_world()
             if retry is not None:
                 return retry()
             if not notify:
@@ -786,6 +809,16 @@ class Engine:
     def _is_newcomer(self, key: str, now_ms: int) -> bool:
         row = self._peek_player(key)
         return row is None or now_ms - Player.from_row(row).created_at < self.config.established_after_ms
+
+
+def _log_plan(why: str, image_hash: str, plan: migrate.Plan) -> None:
+    """The migration plan a new image needed, in the log: a summary, then one line a step."""
+    if plan.empty:
+        log.info("%s: image %s needed no change to the state", why, image_hash[:16])
+        return
+    log.warning("%s: state brought onto image %s in %d step(s):", why, image_hash[:16], len(plan.steps))
+    for line in plan.lines():
+        log.warning("  %s", line)
 
 
 def _runner(code: Code, owner: Owner, room: str | None) -> Callable[[WorldContext], None]:

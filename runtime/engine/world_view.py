@@ -1,6 +1,7 @@
 """Read-only indexes over the image's ``World``: rooms, objects and NPCs by id, triggers by
 owner and event, declared variables, directions, and a per-world memo for systems' own
-derived indexes.  Built once per engine; never changes."""
+derived indexes.  Never changes: the engine builds a new one (``runtime.engine.built_world``)
+when a builder's command or a new image changes the world players see."""
 
 from __future__ import annotations
 

@@ -35,9 +35,13 @@ class Kind:
     has_id: bool = True  # its documents carry a namespaced id that others may refer to
     check: Check | None = None
     codes: Codes | None = None
+    folded_into: str | None = None  # a source-only kind the compiler folds into that kind's entities
 
     def entities(self, world: model.World) -> tuple[Any, ...]:
-        """This kind's entities in ``world`` (the world itself for the world kind)."""
+        """This kind's entities in ``world`` (the world itself for the world kind; none for a
+        kind folded into another)."""
+        if self.folded_into is not None:
+            return ()
         if self.field is None:
             return (world,)
         found: tuple[Any, ...] = getattr(world, self.field)
@@ -163,6 +167,7 @@ KINDS: tuple[Kind, ...] = (
     Kind("housing", "housing", check=_check_housing),
     Kind("game", "games", check=_check_game),
     Kind("board", "boards", check=_check_board),
+    Kind("patch", None, has_id=False, folded_into="room"),  # changes to a room (export-edits writes them)
 )
 """Every kind, in the order documents are built and shown."""
 

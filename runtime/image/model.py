@@ -91,6 +91,7 @@ class Room:
     flags: tuple[str, ...]
     objects: tuple[str, ...]  # object ids, one instance of each placed here at world start
     triggers: tuple[Trigger, ...]
+    renamed_from: tuple[str, ...] = ()  # ids this room had in earlier versions (state follows it)
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,7 @@ class Object:
     flags: tuple[str, ...]
     triggers: tuple[Trigger, ...]
     shop: str | None = None  # vending object: ``use`` opens this shop
+    renamed_from: tuple[str, ...] = ()  # ids this object had in earlier versions (state follows it)
 
 
 @dataclass(frozen=True)
@@ -234,6 +236,14 @@ class Messages:
 
 
 @dataclass(frozen=True)
+class BuilderLimits:
+    """Limits of live building (the world's ``builder:``; the server config may override)."""
+
+    clones_per_player: int = 20  # copies made with /create and /clone one builder may own
+    clones_total: int = 500  # such copies in the whole world
+
+
+@dataclass(frozen=True)
 class World:
     id: str
     title: str
@@ -250,3 +260,4 @@ class World:
     games: tuple[Game, ...]
     boards: tuple[Board, ...]
     messages: Messages = Messages()
+    builder: BuilderLimits = BuilderLimits()

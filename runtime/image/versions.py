@@ -6,7 +6,8 @@ changes meaning; say what changed here.  The runtime refuses versions it does no
 |---------|------------|---------------------------------------------------------------|
 | 1       | 2026-11-25 | first format: string table, code section, positional JSON body |
 | 2       | 2026-11-27 | games carry texts, slot symbols and payout tables; boards `keep`; world `messages` |
+| 3       | 2026-12-02 | rooms and objects carry `renamed_from`; world `builder` (clone limits) |
 """
 
-FORMAT_VERSION = 2
-SUPPORTED_VERSIONS = frozenset({2})
+FORMAT_VERSION = 3
+SUPPORTED_VERSIONS = frozenset({3})

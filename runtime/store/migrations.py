@@ -117,6 +117,27 @@ MIGRATIONS: tuple[Migration, ...] = (
             " PRIMARY KEY (player, game, seed))",
         ),
     ),
+    Migration(
+        8,
+        "builder_overlay",
+        (
+            # live building: an overlay over the image, never the image itself
+            # (runtime/store/overlay.py, runtime/systems/builder.py)
+            "CREATE TABLE built_rooms (id TEXT PRIMARY KEY, name TEXT, description TEXT, builder TEXT, at_ms BIGINT)",
+            "CREATE TABLE built_objects (id TEXT PRIMARY KEY, name TEXT, description TEXT, builder TEXT,"
+            " at_ms BIGINT)",
+            # target '' removes a world exit (/unlink of an exit the image has)
+            "CREATE TABLE built_exits (room TEXT, direction TEXT, target TEXT, builder TEXT, at_ms BIGINT,"
+            " PRIMARY KEY (room, direction))",
+            "CREATE TABLE room_texts (room TEXT PRIMARY KEY, description TEXT, builder TEXT, at_ms BIGINT)",
+            "CREATE TABLE clones (iid BIGINT PRIMARY KEY, object_id TEXT, owner TEXT, at_ms BIGINT)",
+            # the rooms (their `objects:` placed; description and exits as they were) and objects
+            # (with their value) of the image the state was last brought onto
+            # (runtime/engine/migrate.py)
+            "CREATE TABLE image_rooms (id TEXT PRIMARY KEY, description TEXT, exits TEXT)",
+            "CREATE TABLE image_objects (id TEXT PRIMARY KEY, value BIGINT)",
+        ),
+    ),
 )
 
 LATEST = MIGRATIONS[-1].number
@@ -136,6 +157,19 @@ STAFF_SPECS: tuple[TableSpec, ...] = (
     _spec("staff_grants", ("player", "grant_name"), "player TEXT, grant_name TEXT, staff TEXT, at_ms BIGINT",
           ("player",)),
     _spec("node_keys", ("node",), "node TEXT, public_key TEXT, first_ms BIGINT, pending_key TEXT, changed_ms BIGINT"),
+)
+
+# Migration 8 (builder_overlay): the live-building overlay (runtime/store/overlay.py) and the
+# world rooms whose objects have been placed.
+BUILDER_SPECS: tuple[TableSpec, ...] = (
+    _spec("built_rooms", ("id",), "id TEXT, name TEXT, description TEXT, builder TEXT, at_ms BIGINT"),
+    _spec("built_objects", ("id",), "id TEXT, name TEXT, description TEXT, builder TEXT, at_ms BIGINT"),
+    _spec("built_exits", ("room", "direction"), "room TEXT, direction TEXT, target TEXT, builder TEXT, at_ms BIGINT",
+          ("room", "target")),
+    _spec("room_texts", ("room",), "room TEXT, description TEXT, builder TEXT, at_ms BIGINT"),
+    _spec("clones", ("iid",), "iid BIGINT, object_id TEXT, owner TEXT, at_ms BIGINT", ("owner",)),
+    _spec("image_rooms", ("id",), "id TEXT, description TEXT, exits TEXT"),
+    _spec("image_objects", ("id",), "id TEXT, value BIGINT"),
 )
 
 # holder_kind: 'room' | 'player' | 'none'.  vars.value: a JSON-encoded scalar.
@@ -171,6 +205,7 @@ CORE_SPECS: tuple[TableSpec, ...] = (
     _spec("game_wins", ("player", "game", "seed"), "player TEXT, game TEXT, seed BIGINT, at_ms BIGINT, reward BIGINT"),
     _spec("inbound_packets", ("node", "packet_id"), "node TEXT, packet_id BIGINT, at_ms BIGINT"),
     *STAFF_SPECS,
+    *BUILDER_SPECS,
 )
 """Every stateful table: the engine keeps these in memory."""
 

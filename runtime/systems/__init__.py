@@ -8,9 +8,20 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from runtime.systems import boards, dialogue, economy, housing, mail, moderation, operator, shops, staff
+from runtime.systems import (
+    boards,
+    builder,
+    dialogue,
+    economy,
+    housing,
+    mail,
+    moderation,
+    operator,
+    shops,
+    staff,
+)
 from runtime.systems.games import verbs as games
 
 SYSTEM_MODULES: tuple[ModuleType, ...] = (
-    housing, dialogue, economy, shops, games, mail, boards, moderation, staff, operator,
+    housing, dialogue, economy, shops, games, mail, boards, moderation, staff, operator, builder,
 )

@@ -129,6 +129,12 @@ class MqttConfig:
 
 
 @dataclass(frozen=True)
+class BuilderConfig:
+    clones_per_player: int = -1  # copies (/create, /clone) one builder may own; -1: the world's builder: limit
+    clones_total: int = -1  # copies in the whole world; -1: the world's
+
+
+@dataclass(frozen=True)
 class ServeConfig:
     radio: RadioConfig = field(default_factory=RadioConfig)
     transport: TransportConfig = field(default_factory=TransportConfig)
@@ -142,6 +148,7 @@ class ServeConfig:
     retention: RetentionConfig = field(default_factory=RetentionConfig)
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
     mqtt: MqttConfig = field(default_factory=MqttConfig)
+    builder: BuilderConfig = field(default_factory=BuilderConfig)
     warnings: tuple[str, ...] = ()
 
 
@@ -158,6 +165,7 @@ SECTIONS: dict[str, type[Any]] = {
     "retention": RetentionConfig,
     "metrics": MetricsConfig,
     "mqtt": MqttConfig,
+    "builder": BuilderConfig,
 }
 
 LEVELS = ("debug", "info", "warning", "error")
@@ -247,6 +255,10 @@ max_queued = 10000               # messages kept while the broker is unreachable
 route_window_s = 120.0           # serve: hearings this close to a node's latest compete on SNR
 gather_s = 0.3                   # serve: a new text waits this long for other radios' copies (routing sees them all)
 stats_interval_s = 60.0          # gateways report traffic, airtime and queue depth; both log them
+
+[builder]                        # live building (docs/building.md); -1 keeps the world's builder: limits
+clones_per_player = -1           # copies made with /create and /clone one builder may own
+clones_total = -1                # such copies in the whole world
 """
 
 
@@ -346,6 +358,8 @@ def _validate(cfg: ServeConfig, where: str) -> ServeConfig:
         need(days >= 0, f"[retention] {key} cannot be negative (0 keeps rows forever)")
     need(cfg.metrics.interval_s >= 1, "[metrics] interval_s must be at least 1")
     _validate_mqtt(cfg.mqtt, where)
+    for key, n in (("clones_per_player", cfg.builder.clones_per_player), ("clones_total", cfg.builder.clones_total)):
+        need(n >= -1, f"[builder] {key} must be -1 (the world's limit) or a whole number of copies, at least 0")
     warnings: list[str] = []
     if t.pacing_s < 2.0:
         warnings.append(f"[transport] pacing_s = {t.pacing_s}: firmware 2.7 and later drops texts sent less than 2 s apart")

@@ -188,6 +188,10 @@ class MqttClient:
         if last is not None and self.connected:
             self.publish(last.topic, last.payload, retain=last.retain)
         self.flush(timeout if self.connected else 0.0)
+        if self.connected:  # acknowledgements handed to paho are written before we say goodbye
+            deadline = time.monotonic() + timeout
+            while self._client.want_write() and time.monotonic() < deadline:
+                time.sleep(0.01)
         self._closing = True
         with contextlib.suppress(Exception):
             self._client.disconnect()

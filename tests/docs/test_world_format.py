@@ -53,14 +53,21 @@ def blocks() -> list[tuple[int, str]]:
     return [(text[: m.start()].count("\n") + 1, m.group(1)) for m in _BLOCK.finditer(text)]
 
 
-def harness(defined: set[str], has_world: bool) -> str:
+def harness(defined: set[str], has_world: bool, bools: list[str]) -> str:
+    """The rest of the world around a fragment: harness rooms (the harness objects lie in the first
+    one), and a harness lever that flips every ``bool`` variable the world declares — as the rest of
+    a real world would (else a guard on one is a guard that never opens, MM4022)."""
     docs = [] if has_world else [HARNESS_WORLD]
-    for rid in HARNESS_ROOMS:
+    for i, rid in enumerate(HARNESS_ROOMS):
         if rid not in defined:
-            docs.append(f"kind: room\nid: {rid}\nname: {rid}\ndescription: A harness room.\n")
+            things = "objects: [harness.lever, " + ", ".join(o for o in HARNESS_OBJECTS if o not in defined) + "]\n"
+            docs.append(f"kind: room\nid: {rid}\nname: {rid}\ndescription: A harness room.\n" + (things if i == 0 else ""))
     for oid in HARNESS_OBJECTS:
         if oid not in defined:
             docs.append(f"kind: object\nid: {oid}\nname: {oid.split('.')[1]}\ndescription: A harness object.\n")
+    flips = "\n".join(f"      set {v} = not {v}" for v in bools) or '      say "Nothing to flip."'
+    docs.append("kind: object\nid: harness.lever\nname: harness lever\ndescription: Flips every flag.\n"
+                "takeable: false\ntriggers:\n  - on: use\n    do: |\n" + flips + "\n")
     for nid, room in HARNESS_NPCS.items():
         if nid not in defined:
             docs.append(f"kind: npc\nid: {nid}\nname: Harness\nroom: {room}\ndescription: A harness NPC.\n")
@@ -82,7 +89,10 @@ def test_every_example_compiles(line: int, block: str, tmp_path: Path) -> None:
         pytest.skip(f"docs/world-format.md:{line}: kinds not implemented yet: {', '.join(pending)}")
     defined = {str(d["id"]) for d in docs if "id" in d}
     (tmp_path / "example.yaml").write_text(block, encoding="utf-8")
-    (tmp_path / "harness.yaml").write_text(harness(defined, "world" in kinds), encoding="utf-8")
+    world_doc = next((d for d in docs if d.get("kind") == "world"), None) or yaml.safe_load(HARNESS_WORLD)
+    bools = sorted(k for k, v in (world_doc.get("state") or {}).items()
+                   if isinstance(v, dict) and v.get("type") == "bool" and k.split(".")[0] in ("world", "player"))
+    (tmp_path / "harness.yaml").write_text(harness(defined, "world" in kinds, bools), encoding="utf-8")
     diags = Diagnostics()
     world = compile_world(tmp_path, diags)
     errors = [f"{d.span.file}:{d.span.line}: {d.code} {d.message}" for d in diags.items if d.severity == "error"]

@@ -194,6 +194,7 @@ def test_sighup_swaps_the_image_and_keeps_sessions(tmp_path: Path) -> None:
             rooms.write_text(rooms.read_text().replace("with a well.", "with a dry well."))
             served.proc.send_signal(signal.SIGHUP)
             assert node.wait_for(lambda: "now running image" in served.log_text(), 20), served.log_text()
+            assert "needed no change to the state" in served.log_text()  # the migration plan, logged
             say(node, "Ana> look")
             assert wait_counts(node, {"Ana": 2}, 20)
             # A broken world is refused and the running one stays.

@@ -14,7 +14,8 @@ def test_every_command_and_flag_is_documented() -> None:
     text = DOC.read_text(encoding="utf-8")
     parser = build_parser()
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    assert set(sub.choices) == {"check", "build", "inspect", "play", "serve", "gateway", "admin", "fakeradio", "schemas"}
+    assert set(sub.choices) == {"check", "build", "inspect", "play", "serve", "gateway", "admin", "diff", "migrate",
+                                "map", "fakeradio", "schemas"}
     for name, cmd in sub.choices.items():
         assert f"## `meshmush {name}" in text, f"docs/cli.md has no section for {name}"
         section = text.split(f"## `meshmush {name}", 1)[1].split("\n## ", 1)[0]

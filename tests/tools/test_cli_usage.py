@@ -52,6 +52,10 @@ def test_fakeradio_help_is_a_sentence_not_a_docstring() -> None:
         (["inspect", "/nonexistent/world.mmi"], "usage: meshmush inspect"),
         (["serve", "/nonexistent/world.mmi", "--tcp", "127.0.0.1:9"], "usage: meshmush serve"),
         (["build", "/nonexistent/world", "-o", "x.mmi"], "usage: meshmush build"),
+        (["diff", "worlds/demo", "/nonexistent/world"], "usage: meshmush diff"),
+        (["migrate", "/nonexistent/world.mmi", "--db", "x.duckdb"], "usage: meshmush migrate"),
+        (["map", "worlds/demo", "-o", "map.png"], "usage: meshmush map"),
+        (["check", "worlds/demo", "--format", "xml"], "usage: meshmush check"),
     ],
 )
 def test_a_usage_error_shows_the_subcommands_usage_and_exits_2(args: list[str], usage: str) -> None:

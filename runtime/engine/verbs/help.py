@@ -22,8 +22,13 @@ USEFUL = ("look", "north", "take", "say", "who")
 SHOWN_AS = {"north": "n/s/e/w"}
 
 
+def _grants(ctx: Context) -> frozenset[str]:
+    """The player's grants (``builder``): its commands are theirs to see too."""
+    return frozenset(str(r[1]) for r in ctx.state.txn.find("staff_grants", "player", ctx.player_key))
+
+
 def _visible(ctx: Context) -> list[Verb]:
-    return ctx.registry.visible(ctx.player.rank)
+    return ctx.registry.visible(ctx.player.rank, _grants(ctx))
 
 
 def topics(ctx: Context) -> list[str]:
@@ -80,7 +85,7 @@ def do_help(ctx: Context) -> None:
         return
     level = ctx.player.rank
     for word in (topic, "/" + topic):
-        found = ctx.registry.lookup(word, level).verb
+        found = ctx.registry.lookup(word, level, _grants(ctx)).verb
         if found is not None:
             ctx.reply(page(found))
             return

@@ -62,6 +62,7 @@ def test_every_listed_verb_is_on_its_topic_page() -> None:
         d = Driver(eng)
         d.send("Ana", "look")
         _set_level(d, "Ana", "sysop")
+        assert d.text("Ana", "/grant builder Ana") == "Ana is now a builder."  # the builder topic too
         for verb in eng.registry.verbs:
             if not verb.listed:
                 continue

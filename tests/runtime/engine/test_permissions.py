@@ -87,15 +87,15 @@ def test_the_builder_grant_is_not_a_level(tmp_path: Path) -> None:
     d.send("Ana", "look")
     d.send("Bob", "look")
     try:
-        assert d.text("Ana", "/dig north Hall") == DENIED  # a sysop without the grant
+        assert d.text("Ana", "/create box") == DENIED  # a sysop without the grant
         assert d.text("Ana", "/grant builder Ana") == "Ana is now a builder."
-        assert d.text("Ana", "/dig north Hall") == "/dig done"
-        assert d.text("Bob", "/dig north Hall") == DENIED
+        assert d.text("Ana", "/create box").startswith("Created box (built.box)")
+        assert d.text("Bob", "/create box") == DENIED
         assert d.text("Ana", "/grant builder Bob") == "Bob is now a builder."
-        assert d.text("Bob", "/dig north Hall") == "/dig done"
+        assert d.text("Bob", "/create box").startswith("Created box (built.box_2)")
         assert d.text("Bob", "/players") == DENIED  # a builder is still a player
         assert d.text("Ana", "/revoke builder Bob") == "Bob is no longer a builder."
-        assert d.text("Bob", "/dig north Hall") == DENIED
+        assert d.text("Bob", "/create box") == DENIED
     finally:
         eng.close()
 

@@ -84,7 +84,10 @@ def test_a_message_not_done_is_delivered_again(broker: Broker, protocol: str) ->
     again = Inbox()
     sub = client(broker, f"sub-acks-{protocol}", again, subscriptions=(topic,), protocol=protocol)
     assert again.wait(3) and again.payloads[:3] == [b"1", b"2", b"3"]
-    time.sleep(0.3)
+    deadline = time.monotonic() + 15
+    while sub.pending_acks() and time.monotonic() < deadline:  # every acknowledgement is out
+        time.sleep(0.05)
+    assert sub.pending_acks() == 0
     sub.close()
     third = Inbox()
     sub = client(broker, f"sub-acks-{protocol}", third, subscriptions=(topic,), protocol=protocol)
