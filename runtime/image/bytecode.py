@@ -85,11 +85,32 @@ def bounds(instrs: list[Instr]) -> tuple[int, int]:
 _CONDITIONAL = (Opcode.AND_JUMP, Opcode.OR_JUMP)
 
 
-def verify_code(code: Code) -> list[str]:
+Shape = tuple[bytes, int, int, int, int]
+"""What the verifier's verdict depends on: the ops, the sizes of the constant and name pools,
+and the two recorded bounds (``verify_code``'s memo key)."""
+
+
+def verify_code(code: Code, memo: dict[Shape, tuple[list[str], Program | None]] | None = None) -> list[str]:
     """Every problem with ``code``, in plain words (empty when it is safe to run).
 
     Runs for every piece of bytecode when an image is loaded, so it is written for speed:
-    one pass for operands, one forward pass for stack depths, one backward pass for bounds."""
+    one pass for operands, one forward pass for stack depths, one backward pass for bounds.
+    With ``memo`` (one per image), bytecode of the same shape as one already verified — the
+    compiler gives every ``say "…"`` the same ops — takes its verdict and its decoded program."""
+    if memo is None:
+        return _verify(code)
+    shape = (code.ops, len(code.consts), len(code.names), code.max_steps, code.max_messages)
+    known = memo.get(shape)
+    if known is None:
+        problems = _verify(code)
+        known = (problems, code.__dict__.get(_MEMO))
+        memo[shape] = known
+    elif known[1] is not None:
+        code.__dict__[_MEMO] = known[1]
+    return list(known[0])
+
+
+def _verify(code: Code) -> list[str]:
     try:
         instrs = decode(code.ops)
     except BytecodeError as exc:

@@ -7,7 +7,7 @@ What is checked of each kind is declared with the kind (``runtime.image.kinds``)
 from __future__ import annotations
 
 from runtime.image import model
-from runtime.image.bytecode import verify_code
+from runtime.image.bytecode import Program, Shape, verify_code
 from runtime.image.kinds import KINDS, ids
 
 
@@ -15,6 +15,7 @@ def verify_world(world: model.World) -> list[str]:
     """Every problem found, in plain words (empty when the image is sound)."""
     problems: list[str] = []
     known = ids(world)
+    memo: dict[Shape, tuple[list[str], Program | None]] = {}  # same-shaped bytecode: verified once
     for kind in KINDS:
         entities = kind.entities(world)
         if kind.field is not None:
@@ -27,7 +28,7 @@ def verify_world(world: model.World) -> list[str]:
                 problems += kind.check(world, known, entity)
             if kind.codes is not None:
                 for where, code in kind.codes(entity):
-                    problems += (f"{where}: {p}" for p in verify_code(code))
+                    problems += (f"{where}: {p}" for p in verify_code(code, memo))
             for t in getattr(entity, "triggers", ()):
                 if t.event not in kind.events:
                     problems.append(f"{label}: a trigger on '{t.event}', which {kind.name}s do not have")
