@@ -8,7 +8,7 @@ rolls all of it back.  Systems with tables of their own (shops, houses, mail …
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from runtime.engine.refusal import Refusal
@@ -120,6 +120,11 @@ class State:
     def player(self, key: str) -> Player | None:
         row = self.txn.get("players", (key,))
         return self._player_of(row) if row is not None else None
+
+    def names_of(self, keys: Iterable[str]) -> list[str]:
+        """The names of the players with these keys (no ``Player`` built: WHO over a crowd)."""
+        get = self.txn.get
+        return [row[1] for row in (get("players", (k,)) for k in keys) if row is not None]
 
     def require_player(self, key: str) -> Player:
         p = self.player(key)

@@ -26,13 +26,19 @@ def do_say(ctx: Context) -> None:
     text = _speech(ctx, ctx.command.args, "Say", "say hello")
     me = ctx.player
     online = ctx.presence.is_online
-    listeners = [me.key] + [k for k in ctx.state.keys_in_room(me.room) if k != me.key and online(k)]
-    marks = {k: ctx.out.mark(k) for k in listeners}
+    others = [k for k in ctx.state.keys_in_room(me.room) if k != me.key and online(k)]
+    mark = ctx.out.mark(me.key)
+    if not ctx.world.triggers("room", me.room, "say"):  # the common case: nothing can answer first
+        ctx.out.insert(me.key, mark, f"You say: {text}")
+        ctx.to_room(me.room, f"{me.name} says: {text}", (me.key,))
+        ctx.log_event("say", {"bytes": utf8_len(text)}, me.key, me.room)
+        return
+    marks = {k: ctx.out.mark(k) for k in others}
     if ctx.fire("say", Owner("room", me.room), room=me.room, said=text):
         return
-    for key in listeners:
-        line = f"You say: {text}" if key == me.key else f"{me.name} says: {text}"
-        ctx.out.insert(key, marks[key], line)
+    ctx.out.insert(me.key, mark, f"You say: {text}")
+    for key in others:  # what was said comes before what a trigger answered
+        ctx.out.insert(key, marks[key], f"{me.name} says: {text}")
     ctx.log_event("say", {"bytes": utf8_len(text)}, me.key, me.room)
 
 
@@ -69,10 +75,7 @@ def do_emote(ctx: Context) -> None:
 
 
 def do_who(ctx: Context) -> None:
-    names = sorted(
-        (p.name for p in (ctx.state.player(k) for k in ctx.presence.online_keys()) if p is not None),
-        key=str.lower,
-    )
+    names = sorted(ctx.state.names_of(ctx.presence.online_keys()), key=str.lower)
     ctx.reply(f"Online ({len(names)}): " + ", ".join(names) + ".")
 
 
