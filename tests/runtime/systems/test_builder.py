@@ -12,9 +12,9 @@ import pytest
 
 from meshmush.admin import main as admin_main
 from runtime.engine.engine import Engine, EngineConfig
+from runtime.engine.io import Incoming
 from runtime.image.model import BuilderLimits
 from runtime.store.db import Database
-from runtime.engine.io import Incoming
 from tests.runtime.engine.helpers import Driver
 from tests.transcripts.runner import world
 
