@@ -10,7 +10,8 @@ Layout (all integers big-endian)::
     payload:
       strings    u32 length + UTF-8 JSON array of every string, sorted, each once
       code       u32 length + raw bytes: every trigger's bytecode, concatenated
-      body       u32 length + UTF-8 JSON: the World as nested positional arrays
+      body       u32 length + UTF-8 JSON: the World as a mapping of its fields (so a new
+                 kind is a new key), everything in it as nested positional arrays
 
 In ``body`` a ``str`` is its index in ``strings``; ``bytes`` is ``[offset, length]`` into
 ``code``; a dataclass is the array of its fields in declaration order; ``None`` is null;
@@ -110,6 +111,8 @@ class _Codec:
         if dataclasses.is_dataclass(tp):
             hints = typing.get_type_hints(tp, vars(model))
             fields = [(f.name, self.enc_for(hints[f.name])) for f in dataclasses.fields(tp)]
+            if tp is model.World:  # keyed by field: a new kind adds a key, not a position
+                return lambda v: {name: enc(getattr(v, name)) for name, enc in fields}
             return lambda v: [enc(getattr(v, name)) for name, enc in fields]
         raise TypeError(f"no image encoding for {tp!r}")
 
@@ -157,9 +160,36 @@ class _Codec:
             if len(inner) == 1:
                 sub = self.dec_for(inner[0])
                 return lambda v: None if v is None else sub(v)
+        if tp is model.World:
+            return self._world_dec()
         if dataclasses.is_dataclass(tp):
             return self._dataclass_dec(tp)
         raise TypeError(f"no image decoding for {tp!r}")
+
+    def _world_dec(self) -> _Dec:
+        """The world is a mapping of its fields (every other record is positional): a field the
+        image lacks takes its default — so adding a kind (a ``World`` field defaulting to ``()``)
+        needs no new format version — and a field this meshmush does not know is refused."""
+        hints = typing.get_type_hints(model.World, vars(model))
+        fields = dataclasses.fields(model.World)
+        decoders = {f.name: self.dec_for(hints[f.name]) for f in fields}
+
+        def dec(v: Any) -> model.World:
+            if not isinstance(v, dict):
+                raise ImageError("image is malformed: the world is not a mapping of its fields")
+            unknown = sorted(set(v) - set(decoders))
+            if unknown:
+                raise ImageError(f"the image holds {', '.join(map(str, unknown[:5]))}, which this meshmush"
+                                 " does not know; upgrade meshmush")
+            values: dict[str, Any] = {}
+            for f in fields:
+                if f.name in v:
+                    values[f.name] = decoders[f.name](v[f.name])
+                elif f.default is dataclasses.MISSING:
+                    raise ImageError(f"image is malformed: the world has no {f.name}")
+            return model.World(**values)
+
+        return dec
 
     def _dataclass_dec(self, tp: Any) -> _Dec:
         """A decoder generated for this record type: one straight-line function that fills the

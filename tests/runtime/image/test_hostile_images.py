@@ -17,6 +17,7 @@ import pytest
 from compiler.api import build_image
 from compiler.diagnostics import Diagnostics
 from runtime.image.codec import _HEADER, HEADER_SIZE, MAGIC, MAX_IMAGE_BYTES, ImageError, read_image
+from runtime.image.model import Messages
 from runtime.image.versions import FORMAT_VERSION
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -51,9 +52,9 @@ def _with_format(value_text: str) -> bytes:
     strings, code, body = _sections(_good())
     doc = body.decode()
     fields = json.loads(doc)
-    fields[2] = 7  # World.format: replace its digits with ours, textually
+    fields["format"] = 7  # World.format: replace its digits with ours, textually
     text = json.dumps(fields, separators=(",", ":"), sort_keys=True)
-    head = text.index(",7,") + 1
+    head = text.index('"format":7') + len('"format":')
     return _sealed(strings, code, (text[:head] + value_text + text[head + 1 :]).encode())
 
 
@@ -107,3 +108,22 @@ def test_devices_pipes_and_huge_files_are_not_read(tmp_path: Path) -> None:
                         (str(huge), "an image is at most")):
         for args in _commands(Path(path), tmp_path):
             _assert_refused(_run(*args), words)
+
+
+def _with_body(change: object) -> bytes:
+    strings, code, body = _sections(_good())
+    fields = json.loads(body.decode())
+    change(fields)  # type: ignore[operator]
+    return _sealed(strings, code, json.dumps(fields, separators=(",", ":"), sort_keys=True).encode())
+
+
+def test_the_world_is_keyed_by_field_so_a_field_the_image_lacks_takes_its_default() -> None:
+    world, _ = read_image(_with_body(lambda f: f.pop("messages")))  # as from before mail limits
+    assert world.messages == Messages()  # (a new kind's field defaults to () the same way)
+    with pytest.raises(ImageError, match="the world has no rooms"):  # no default: required
+        read_image(_with_body(lambda f: f.pop("rooms")))
+
+
+def test_a_field_this_meshmush_does_not_know_is_refused() -> None:
+    with pytest.raises(ImageError, match="holds quests2, which this meshmush does not know; upgrade"):
+        read_image(_with_body(lambda f: f.update(quests2=[])))
